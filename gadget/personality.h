@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's API as a personality sees it.
+ *
+ * A personality (Gadget Zero, isostream, HID, ...) is one file that fills in
+ * a struct fg_personality.  It never touches FunctionFS: the engine owns ep0,
+ * the endpoint files and the AIO rings, and calls these hooks from its single
+ * event loop thread, so hooks need no locking and must not block.
+ */
+#ifndef FFSGADGET_PERSONALITY_H
+#define FFSGADGET_PERSONALITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model.h"
+
+/* A setup packet in host byte order. */
+struct fg_setup {
+	uint8_t request_type;   /* bmRequestType */
+	uint8_t request;        /* bRequest */
+	uint16_t value;         /* wValue */
+	uint16_t index;         /* wIndex, function-relative (FunctionFS rewrites it) */
+	uint16_t length;        /* wLength */
+};
+
+/* A live endpoint, as enabled at the current speed. */
+struct fg_ep_info {
+	const struct fg_endpoint *desc;
+	size_t index;           /* 0-based: FunctionFS file ep(index+1) */
+	uint16_t maxpacket;     /* bits 10:0 of wMaxPacketSize at the current speed */
+	uint8_t mult;           /* transactions per interval at the current speed, 1..3 */
+};
+
+/*
+ * Hooks; any may be NULL.
+ *
+ * setup: called for every control request the kernel passes to user space.
+ *   - IN (request_type & 0x80): write the reply into reply[0..cap) and return
+ *     its length; the engine sends min(length, wLength).  cap is at least
+ *     FG_CTRL_BUFSIZE.
+ *   - OUT with wLength > 0: return 0 to accept the data stage; the engine
+ *     reads it and calls control_out.  The status stage is acknowledged by
+ *     the kernel once the data arrives, so refusal must happen here.
+ *   - OUT with wLength == 0: return 0 to acknowledge.
+ *   A negative errno STALLs the request (-EOPNOTSUPP for "not mine").
+ *
+ * control_out: the data stage of an accepted OUT request (len <= wLength).
+ *
+ * enable / disable: the host selected (or dropped) the configuration or an
+ *   alt setting.  enable may be called twice without disable in between:
+ *   FunctionFS collapses DISABLE+ENABLE into ENABLE.
+ *
+ * fill_in: produce up to cap bytes for an IN request on ep; return the
+ *   length to send (0 sends a zero-length packet).  refill is false when the
+ *   buffer still holds what the previous fill_in wrote for this request, so
+ *   a constant pattern is written once per enable, not per transfer.
+ *
+ * consume_out: len bytes arrived on the OUT endpoint ep.  len may be 0
+ *   (a zero-length packet is data, not end of file).
+ *
+ * report: append the personality's own counters to the statistics line.
+ */
+struct fg_personality {
+	const char *name;
+	const char *summary;
+	int (*create)(const struct fg_model *m, void **state);
+	void (*destroy)(void *state);
+	int (*setup)(void *state, const struct fg_setup *s, uint8_t *reply, size_t cap);
+	int (*control_out)(void *state, const struct fg_setup *s, const uint8_t *data, size_t len);
+	void (*enable)(void *state);
+	void (*disable)(void *state);
+	size_t (*fill_in)(void *state, const struct fg_ep_info *ep, uint8_t *buf, size_t cap,
+			  int refill);
+	void (*consume_out)(void *state, const struct fg_ep_info *ep, const uint8_t *buf,
+			    size_t len);
+	void (*report)(void *state, FILE *out);
+};
+
+/* Largest control data stage the engine buffers (wLength is 16 bits). */
+#define FG_CTRL_BUFSIZE 65536
+
+/* The personality registered under name, or NULL. */
+const struct fg_personality *fg_personality_find(const char *name);
+
+/* NULL-terminated list of all personalities. */
+extern const struct fg_personality *const fg_personalities[];
+
+#endif
