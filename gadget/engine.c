@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: MIT */
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/usb/ch9.h>
+#include <linux/usb/functionfs.h>
+
+#include "ep0.h"
+#include "ffs_blobs.h"
+#include "log.h"
+#include "stream.h"
+
+#define REAP_BATCH 64
+
+struct fg_engine {
+	const struct fg_model *model;
+	const struct fg_personality *pers;
+	void *pstate;
+	const struct fg_engine_options *opt;
+
+	int ep0_fd;
+	int aio_fd;                 /* eventfd for AIO completions */
+	int signal_fd;
+	int timer_fd;
+	int epoll_fd;
+	io_context_t aio;
+	bool aio_ready;
+
+	struct fg_ep0 ep0;
+	struct fg_stream streams[FG_MAX_ENDPOINTS];
+	size_t stream_count;
+	bool enabled;
+	bool stats_on;
+	bool stop;
+
+	struct timespec started;
+	struct timespec last_tick;
+	uint64_t last_bytes[FG_MAX_ENDPOINTS];
+};
+
+static ssize_t ep0_fd_read(void *ctx, void *buf, size_t len)
+{
+	ssize_t n = read(*(int *)ctx, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t ep0_fd_write(void *ctx, const void *buf, size_t len)
+{
+	ssize_t n = write(*(int *)ctx, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static int write_blob(int fd, const struct fg_blob *b, const char *what, const char *path)
+{
+	ssize_t n = write(fd, b->data, b->len);
+
+	if (n == (ssize_t)b->len)
+		return 0;
+	if (n >= 0) {
+		fg_err("%s: short write of the %s (%zd of %zu bytes)", path, what, n, b->len);
+		return -EIO;
+	}
+	n = -errno;
+	fg_err("%s: the kernel refused the %s: %s%s", path, what, strerror((int)-n),
+	       n == -EINVAL ? " (see dmesg: FunctionFS names the descriptor it rejects)" : "");
+	return (int)n;
+}
+
+static int engine_write_blobs(struct fg_engine *e, const char *ep0_path)
+{
+	struct fg_blob descs = { 0 }, strs = { 0 };
+	int rc;
+
+	rc = ffs_build_descriptors(e->model, -1, &descs);
+	if (rc == 0)
+		rc = ffs_build_strings(e->model, &strs);
+	if (rc == 0)
+		rc = write_blob(e->ep0_fd, &descs, "descriptors", ep0_path);
+	if (rc == 0)
+		rc = write_blob(e->ep0_fd, &strs, "strings", ep0_path);
+	fg_blob_free(&descs);
+	fg_blob_free(&strs);
+	return rc;
+}
+
+static int engine_open_endpoints(struct fg_engine *e)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < e->model->endpoint_count; i++) {
+		const struct fg_endpoint *ep = &e->model->endpoints[i];
+		int fd, rc;
+
+		snprintf(path, sizeof(path), "%s/ep%zu", e->opt->mount, i + 1);
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			rc = -errno;
+			fg_err("%s (endpoint '%s'): %s", path, ep->name, strerror(errno));
+			return rc;
+		}
+		rc = fg_stream_init(&e->streams[i], fd, ep, i);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
+		e->stream_count = i + 1;
+	}
+	return 0;
+}
+
+/* What the host's configuration gave the endpoint at the speed it runs at. */
+static void stream_learn_speed(struct fg_stream *s)
+{
+	struct usb_endpoint_descriptor d;
+
+	memset(&d, 0, sizeof(d));
+	if (ioctl(s->fd, FUNCTIONFS_ENDPOINT_DESC, &d) < 0)
+		return;
+	uint16_t w = le16toh(d.wMaxPacketSize);
+	s->info.maxpacket = w & 0x7ff;
+	if (s->info.desc->type != FG_EP_BULK && (w >> 11) & 3)
+		s->info.mult = (uint8_t)(((w >> 11) & 3) + 1);
+}
+
+static void engine_submit_all(struct fg_engine *e)
+{
+	for (size_t i = 0; i < e->stream_count; i++) {
+		struct fg_stream *s = &e->streams[i];
+		int rc = fg_stream_submit_idle(s, e->aio, e->aio_fd, e->pers, e->pstate);
+
+		if (rc < 0 && s->stats.submit_failures == 1)
+			fg_warn("endpoint '%s': submit failed: %s", s->info.desc->name,
+				strerror(-rc));
+	}
+}
+
+static void engine_enable(struct fg_engine *e)
+{
+	for (size_t i = 0; i < e->stream_count; i++) {
+		struct fg_stream *s = &e->streams[i];
+
+		stream_learn_speed(s);
+		s->enabled = true;
+		s->generation++;
+	}
+	if (!e->enabled)
+		fg_info("enabled by the host");
+	e->enabled = true;
+	if (e->pers->enable)
+		e->pers->enable(e->pstate);
+	engine_submit_all(e);
+}
+
+static void engine_disable(struct fg_engine *e, const char *why)
+{
+	/* In-flight requests come back with -ESHUTDOWN; they stay idle until ENABLE. */
+	for (size_t i = 0; i < e->stream_count; i++)
+		e->streams[i].enabled = false;
+	if (e->enabled) {
+		fg_info("%s", why);
+		if (e->pers->disable)
+			e->pers->disable(e->pstate);
+	}
+	e->enabled = false;
+}
+
+static void engine_on_ep0_event(void *ctx, enum fg_ep0_event ev)
+{
+	struct fg_engine *e = ctx;
+
+	switch (ev) {
+	case FG_EV_BIND:
+		fg_info("bound to a UDC");
+		break;
+	case FG_EV_UNBIND:
+		engine_disable(e, "unbound from the UDC");
+		break;
+	case FG_EV_ENABLE:
+		engine_enable(e);
+		break;
+	case FG_EV_DISABLE:
+		engine_disable(e, "disabled by the host");
+		break;
+	case FG_EV_SUSPEND:
+		fg_dbg("suspended");
+		break;
+	case FG_EV_RESUME:
+		fg_dbg("resumed");
+		break;
+	}
+}
+
+static void engine_reap(struct fg_engine *e)
+{
+	struct io_event events[REAP_BATCH];
+	struct timespec no_wait = { 0, 0 };
+	uint64_t signalled;
+
+	/* The count only wakes us: reaping continues until the queue is empty. */
+	if (read(e->aio_fd, &signalled, sizeof(signalled)) < 0 && errno != EAGAIN)
+		fg_dbg("aio eventfd: %s", strerror(errno));
+	for (;;) {
+		int n = io_getevents(e->aio, 0, REAP_BATCH, events, &no_wait);
+
+		if (n < 0) {
+			if (n != -EINTR)
+				fg_warn("io_getevents: %s", strerror(-n));
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			fg_stream_complete(events[i].data, (long)events[i].res, e->pers, e->pstate);
+		if (n < REAP_BATCH)
+			break;
+	}
+	engine_submit_all(e);
+}
+
+static void print_stream_stats(const struct fg_stream *s, double mbps, FILE *out)
+{
+	const struct fg_stream_stats *st = &s->stats;
+
+	fprintf(out, " %s %.1f MB/s %" PRIu64 " xfers", s->info.desc->name, mbps, st->transfers);
+	if (st->short_transfers)
+		fprintf(out, " %" PRIu64 " short", st->short_transfers);
+	if (st->errors)
+		fprintf(out, " %" PRIu64 " errors (last: %s)", st->errors, strerror(-st->last_error));
+	if (st->submit_failures)
+		fprintf(out, " %" PRIu64 " submit failures", st->submit_failures);
+}
+
+static void engine_print_stats(struct fg_engine *e)
+{
+	struct timespec now;
+	double dt;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	dt = seconds_between(&e->last_tick, &now);
+	if (dt <= 0)
+		dt = 1e-9;
+	printf("stats %.1fs:", seconds_between(&e->started, &now));
+	for (size_t i = 0; i < e->stream_count; i++) {
+		const struct fg_stream *s = &e->streams[i];
+		double mbps = (double)(s->stats.bytes - e->last_bytes[i]) / dt / 1e6;
+
+		print_stream_stats(s, mbps, stdout);
+		printf(" |");
+		e->last_bytes[i] = s->stats.bytes;
+	}
+	printf(" ep0 %lu setups %lu stalls", e->ep0.stats.setups, e->ep0.stats.stalls);
+	if (e->pers->report)
+		e->pers->report(e->pstate, stdout);
+	printf("\n");
+	fflush(stdout);
+	e->last_tick = now;
+}
+
+static void engine_print_summary(struct fg_engine *e)
+{
+	struct timespec now;
+	double total;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	total = seconds_between(&e->started, &now);
+	if (total <= 0)
+		total = 1e-9;
+	printf("summary %.1fs:", total);
+	for (size_t i = 0; i < e->stream_count; i++) {
+		const struct fg_stream *s = &e->streams[i];
+
+		print_stream_stats(s, (double)s->stats.bytes / total / 1e6, stdout);
+		printf(" %" PRIu64 " bytes %" PRIu64 " cancelled |", s->stats.bytes,
+		       s->stats.cancelled);
+	}
+	printf(" ep0 %lu setups %lu stalls %lu cancelled %lu errors", e->ep0.stats.setups,
+	       e->ep0.stats.stalls, e->ep0.stats.cancelled, e->ep0.stats.io_errors);
+	if (e->pers->report)
+		e->pers->report(e->pstate, stdout);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int engine_watch(struct fg_engine *e, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static int engine_setup_loop(struct fg_engine *e)
+{
+	sigset_t mask;
+	unsigned total_depth = 0;
+	int rc;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	e->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	e->aio_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->signal_fd < 0 || e->aio_fd < 0 || e->timer_fd < 0 || e->epoll_fd < 0)
+		return -errno;
+
+	for (size_t i = 0; i < e->stream_count; i++)
+		total_depth += e->streams[i].depth;
+	rc = io_setup((int)(total_depth ? total_depth : 1), &e->aio);
+	if (rc < 0) {
+		fg_err("io_setup(%u): %s", total_depth, strerror(-rc));
+		return rc;
+	}
+	e->aio_ready = true;
+
+	if (e->stats_on || e->opt->run_seconds) {
+		unsigned ms = e->opt->stats_interval_ms ? e->opt->stats_interval_ms : 1000;
+		struct itimerspec it = {
+			.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000L },
+			.it_value = { ms / 1000, (long)(ms % 1000) * 1000000L },
+		};
+		if (timerfd_settime(e->timer_fd, 0, &it, NULL) < 0)
+			return -errno;
+	}
+	if ((rc = engine_watch(e, e->ep0_fd)) < 0 || (rc = engine_watch(e, e->aio_fd)) < 0 ||
+	    (rc = engine_watch(e, e->signal_fd)) < 0 || (rc = engine_watch(e, e->timer_fd)) < 0)
+		return rc;
+	return 0;
+}
+
+static void engine_on_timer(struct fg_engine *e)
+{
+	uint64_t ticks;
+	struct timespec now;
+
+	if (read(e->timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (e->stats_on)
+		engine_print_stats(e);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (e->opt->run_seconds && seconds_between(&e->started, &now) >= e->opt->run_seconds)
+		e->stop = true;
+}
+
+static int engine_loop(struct fg_engine *e)
+{
+	while (!e->stop) {
+		struct epoll_event evs[4];
+		int n = epoll_wait(e->epoll_fd, evs, 4, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == e->ep0_fd) {
+				int rc = fg_ep0_service(&e->ep0);
+				if (rc < 0) {
+					fg_err("%s/ep0: %s", e->opt->mount, strerror(-rc));
+					return rc;
+				}
+			} else if (fd == e->aio_fd) {
+				engine_reap(e);
+			} else if (fd == e->signal_fd) {
+				struct signalfd_siginfo si;
+				if (read(e->signal_fd, &si, sizeof(si)) == sizeof(si))
+					fg_info("signal %u: stopping", si.ssi_signo);
+				e->stop = true;
+			} else if (fd == e->timer_fd) {
+				engine_on_timer(e);
+			}
+		}
+	}
+	return 0;
+}
+
+static int engine_mark_ready(struct fg_engine *e)
+{
+	FILE *f;
+
+	fg_info("descriptors accepted by %s: %zu interface(s), %zu endpoint(s); ready",
+		e->opt->mount, e->model->interface_count, e->model->endpoint_count);
+	if (!e->opt->ready_file)
+		return 0;
+	f = fopen(e->opt->ready_file, "we");
+	if (!f) {
+		int rc = -errno;
+		fg_err("%s: %s", e->opt->ready_file, strerror(errno));
+		return rc;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void engine_close(struct fg_engine *e)
+{
+	/* io_destroy cancels what is in flight and waits: buffers are free after it. */
+	if (e->aio_ready)
+		io_destroy(e->aio);
+	for (size_t i = 0; i < e->stream_count; i++) {
+		close(e->streams[i].fd);
+		fg_stream_release(&e->streams[i]);
+	}
+	fg_ep0_release(&e->ep0);
+	int fds[] = { e->epoll_fd, e->timer_fd, e->signal_fd, e->aio_fd, e->ep0_fd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (e->opt->ready_file)
+		unlink(e->opt->ready_file);
+}
+
+int fg_engine_run(const struct fg_model *m, const struct fg_personality *p, void *pstate,
+		  const struct fg_engine_options *o)
+{
+	struct fg_engine e = {
+		.model = m, .pers = p, .pstate = pstate, .opt = o,
+		.ep0_fd = -1, .aio_fd = -1, .signal_fd = -1, .timer_fd = -1, .epoll_fd = -1,
+	};
+	struct fg_ep0_io io = { ep0_fd_read, ep0_fd_write, &e.ep0_fd };
+	char ep0_path[PATH_MAX];
+	int rc;
+
+	e.stats_on = o->stats == FG_STATS_ON || (o->stats == FG_STATS_AUTO && isatty(1));
+	snprintf(ep0_path, sizeof(ep0_path), "%s/ep0", o->mount);
+	e.ep0_fd = open(ep0_path, O_RDWR | O_CLOEXEC);
+	if (e.ep0_fd < 0) {
+		rc = -errno;
+		fg_err("%s: %s%s", ep0_path, strerror(errno),
+		       errno == ENOENT ? " (is FunctionFS mounted there?)" : "");
+		return rc;
+	}
+	rc = fg_ep0_init(&e.ep0, &io, p, pstate, engine_on_ep0_event, &e);
+	if (rc < 0)
+		goto out;
+	rc = engine_write_blobs(&e, ep0_path);
+	if (rc < 0)
+		goto out;
+	/* ep0 turns non-blocking only now: the blob writes must complete. */
+	if (fcntl(e.ep0_fd, F_SETFL, O_NONBLOCK) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = engine_open_endpoints(&e);
+	if (rc < 0)
+		goto out;
+	rc = engine_setup_loop(&e);
+	if (rc < 0) {
+		fg_err("event loop set-up: %s", strerror(-rc));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &e.started);
+	e.last_tick = e.started;
+	rc = engine_mark_ready(&e);
+	if (rc < 0)
+		goto out;
+	rc = engine_loop(&e);
+	engine_print_summary(&e);
+out:
+	engine_close(&e);
+	return rc;
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ffsgadget: the command line.  Every error travels up as a negative errno
+ * and is reported here, once.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "describe.h"
+#include "description.h"
+#include "engine.h"
+#include "log.h"
+#include "personality.h"
+
+#define FFSGADGET_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ffsgadget describe [--hex] FILE    print a description as the host will see it\n"
+		"       ffsgadget check FILE...            validate descriptions\n"
+		"       ffsgadget run [OPTIONS] FILE MOUNT serve FILE on the FunctionFS mounted at MOUNT\n"
+		"       ffsgadget personalities            list the device personalities\n"
+		"\n"
+		"run options:\n"
+		"  --stats / --no-stats   a statistics line every interval (default: when stdout is a TTY)\n"
+		"  --interval MS          statistics interval (default 1000)\n"
+		"  --ready-file PATH      created (with the pid) once the kernel accepted the descriptors;\n"
+		"                         bind the UDC only after it exists\n"
+		"  --seconds N            stop after N seconds\n"
+		"  -v, --verbose          debug messages\n");
+}
+
+static int load(const char *path, struct fg_model **m)
+{
+	char err[512] = "";
+	int rc = fg_description_load(path, m, err, sizeof(err));
+
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
+	return rc;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+	bool hex = false;
+	const char *path = NULL;
+	struct fg_model *m;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--hex") == 0)
+			hex = true;
+		else if (!path)
+			path = argv[i];
+		else
+			path = NULL, i = argc;
+	}
+	if (!path) {
+		usage(stderr);
+		return 2;
+	}
+	if (load(path, &m) < 0)
+		return 1;
+	rc = fg_describe(stdout, m, hex);
+	fg_model_free(m);
+	if (rc < 0) {
+		fprintf(stderr, "ffsgadget: %s: %s\n", path, strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	int failed = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		struct fg_model *m;
+
+		if (load(argv[i], &m) < 0) {
+			failed++;
+			continue;
+		}
+		printf("%s: ok (%s, personality '%s')\n", argv[i], m->name, m->personality);
+		fg_model_free(m);
+	}
+	return failed ? 1 : 0;
+}
+
+static int cmd_personalities(void)
+{
+	for (size_t i = 0; fg_personalities[i]; i++)
+		printf("%-12s %s\n", fg_personalities[i]->name, fg_personalities[i]->summary);
+	return 0;
+}
+
+static int parse_uint(const char *s, const char *what, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > 86400000UL) {
+		fprintf(stderr, "ffsgadget: %s: '%s' is not a number of the expected size\n", what, s);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "stats", no_argument, NULL, 's' },
+		{ "no-stats", no_argument, NULL, 'S' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "ready-file", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fg_engine_options o = { .stats = FG_STATS_AUTO, .stats_interval_ms = 1000 };
+	const struct fg_personality *p;
+	struct fg_model *m;
+	void *pstate = NULL;
+	char err[512] = "";
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o.stats = FG_STATS_ON; break;
+		case 'S': o.stats = FG_STATS_OFF; break;
+		case 'i':
+			if (parse_uint(optarg, "--interval", &o.stats_interval_ms) < 0)
+				return 2;
+			break;
+		case 'r': o.ready_file = optarg; break;
+		case 't':
+			if (parse_uint(optarg, "--seconds", &o.run_seconds) < 0)
+				return 2;
+			break;
+		case 'v': fg_log_threshold = FG_LOG_DEBUG; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 2;
+	}
+	o.mount = argv[optind + 1];
+	if (load(argv[optind], &m) < 0)
+		return 1;
+	p = fg_personality_find(m->personality);
+	if (!p) {
+		fprintf(stderr, "%s: personality '%s' is not built in (see 'ffsgadget personalities')\n",
+			m->source, m->personality);
+		fg_model_free(m);
+		return 1;
+	}
+	rc = p->create ? p->create(m, &pstate, err, sizeof(err)) : 0;
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
+		fg_model_free(m);
+		return 1;
+	}
+	/* Line-buffered even into a pipe: the statistics are read live. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = fg_engine_run(m, p, pstate, &o);
+	if (p->destroy)
+		p->destroy(pstate);
+	fg_model_free(m);
+	if (rc < 0) {
+		fprintf(stderr, "ffsgadget: stopped: %s\n", strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "describe") == 0)
+		return cmd_describe(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "personalities") == 0)
+		return cmd_personalities();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("ffsgadget %s\n", FFSGADGET_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "ffsgadget: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+#include "stream.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define SUBMIT_BATCH 64
+
+/* Largest wMaxPacketSize: OUT buffers are kept a multiple of it (see init). */
+#define MAX_PACKET 1024
+
+int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, size_t index)
+{
+	size_t size = desc->buffer_size;
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->info.desc = desc;
+	s->info.index = index;
+	s->info.maxpacket = desc->maxpacket[FG_HS] ? desc->maxpacket[FG_HS] : desc->maxpacket[FG_FS];
+	s->info.mult = desc->mult ? desc->mult : 1;
+	s->depth = desc->queue_depth ? desc->queue_depth : 1;
+	/*
+	 * FunctionFS rounds an OUT read up to the endpoint's max packet and
+	 * fails an AIO read whose data does not fit the caller's buffer, so a
+	 * non-iso OUT buffer is a whole number of the largest packets.  An iso
+	 * OUT read gets one interval's data, bounded by the descriptor.
+	 */
+	if (!fg_ep_is_in(desc) && desc->type != FG_EP_ISO)
+		size = (size + MAX_PACKET - 1) / MAX_PACKET * MAX_PACKET;
+	if (size == 0)
+		size = MAX_PACKET;
+	s->buffer_size = size;
+
+	s->reqs = calloc(s->depth, sizeof(*s->reqs));
+	if (!s->reqs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->depth; i++) {
+		struct fg_request *r = &s->reqs[i];
+		void *buf;
+
+		if (posix_memalign(&buf, (size_t)page, size)) {
+			fg_stream_release(s);
+			return -ENOMEM;
+		}
+		memset(buf, 0, size);
+		r->buf = buf;
+		r->stream = s;
+		/* Differs from the stream's first generation: the first fill writes. */
+		r->generation = ~0u;
+	}
+	return 0;
+}
+
+void fg_stream_release(struct fg_stream *s)
+{
+	if (s->reqs) {
+		for (unsigned i = 0; i < s->depth; i++)
+			free(s->reqs[i].buf);
+	}
+	free(s->reqs);
+	s->reqs = NULL;
+}
+
+static void stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
+			   const struct fg_personality *p, void *pstate)
+{
+	if (fg_ep_is_in(s->info.desc)) {
+		size_t len = s->buffer_size;
+
+		if (p->fill_in) {
+			int refill = r->generation != s->generation;
+
+			len = p->fill_in(pstate, &s->info, r->buf, s->buffer_size, refill);
+			if (len > s->buffer_size)
+				len = s->buffer_size;
+		}
+		r->generation = s->generation;
+		r->len = len;
+		io_prep_pwrite(&r->iocb, s->fd, r->buf, len, 0);
+	} else {
+		r->len = s->buffer_size;
+		io_prep_pread(&r->iocb, s->fd, r->buf, s->buffer_size, 0);
+	}
+	io_set_eventfd(&r->iocb, resfd);
+	r->iocb.data = r;
+}
+
+int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
+			  const struct fg_personality *p, void *pstate)
+{
+	struct iocb *batch[SUBMIT_BATCH];
+	unsigned next = 0;
+
+	while (s->enabled && next < s->depth) {
+		int n = 0, done = 0;
+
+		for (; next < s->depth && n < SUBMIT_BATCH; next++) {
+			struct fg_request *r = &s->reqs[next];
+
+			if (r->in_flight)
+				continue;
+			stream_prepare(s, r, resfd, p, pstate);
+			batch[n++] = &r->iocb;
+		}
+		while (done < n) {
+			int rc = io_submit(ctx, n - done, batch + done);
+
+			if (rc > 0) {
+				for (int i = done; i < done + rc; i++)
+					((struct fg_request *)batch[i]->data)->in_flight = true;
+				s->in_flight += (unsigned)rc;
+				done += rc;
+				continue;
+			}
+			if (rc == -EAGAIN || rc == -ESHUTDOWN)
+				return 0;   /* disabled under us: the next ENABLE resumes */
+			s->stats.submit_failures++;
+			s->stats.last_error = rc ? rc : -EIO;
+			return s->stats.last_error;
+		}
+	}
+	return 0;
+}
+
+void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,
+			void *pstate)
+{
+	struct fg_stream *s = r->stream;
+
+	r->in_flight = false;
+	s->in_flight--;
+	if (res >= 0) {
+		s->stats.bytes += (uint64_t)res;
+		s->stats.transfers++;
+		if ((size_t)res < r->len)
+			s->stats.short_transfers++;
+		if (!fg_ep_is_in(s->info.desc) && p->consume_out)
+			p->consume_out(pstate, &s->info, r->buf, (size_t)res);
+		return;
+	}
+	if (res == -ESHUTDOWN || res == -ECONNRESET) {
+		s->stats.cancelled++;
+		return;
+	}
+	s->stats.errors++;
+	s->stats.last_error = (int)res;
+}
