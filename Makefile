@@ -34,20 +34,37 @@ LIB_SRCS  = $(filter-out gadget/main.c,$(wildcard gadget/*.c))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON    = $(BUILD)/ffsgadget
 
+# Unit tests named test_host_*.c test the host companion, the others the gadget.
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-HOST_SRCS = $(wildcard host/*.c)
+HOST_PKGS    = libusb-1.0
+HOST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
+HOST_LIBS   := $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null) -lm
+HOST_LIB_SRCS = $(filter-out host/main.c,$(wildcard host/*.c))
+HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
+HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 
 .PHONY: all deps test unit vm-test demo bench clean install
-all: $(DAEMON) $(UNIT_BINS)
+all: $(DAEMON) $(HOST_TOOL) $(UNIT_BINS)
 
 deps:
 	@sh tests/deps.sh
 
-$(BUILD)/%.o: %.c
+$(BUILD)/gadget/%.o: gadget/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -c -o $@ $<
+
+$(BUILD)/host/%.o: host/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -c -o $@ $<
+
+$(BUILD)/libffsgadget-host.a: $(HOST_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/ffsgadget-host: $(BUILD)/host/main.o $(BUILD)/libffsgadget-host.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 $(BUILD)/libffsgadget.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -55,6 +72,11 @@ $(BUILD)/libffsgadget.a: $(LIB_OBJS)
 
 $(DAEMON): $(BUILD)/gadget/main.o $(BUILD)/libffsgadget.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+$(BUILD)/tests/test_host_%: tests/unit/test_host_%.c $(BUILD)/libffsgadget-host.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
 	@mkdir -p $(dir $@)
@@ -64,7 +86,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-vm-test: $(DAEMON)
+vm-test: $(DAEMON) $(HOST_TOOL)
 	@sh tests/vm/run.sh test
 
 test: deps
@@ -74,17 +96,18 @@ test: deps
 	@$(MAKE) --no-print-directory vm-test
 
 demo: deps
-	@$(MAKE) --no-print-directory $(DAEMON)
+	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL)
 	@sh tests/vm/run.sh demo
 
 bench: deps
-	@$(MAKE) --no-print-directory $(DAEMON)
+	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL)
 	@sh tests/vm/run.sh bench
 
 install: $(DAEMON)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors \
 		$(DESTDIR)$(PREFIX)/share/ffsgadget/configs
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/bin/ffsgadget
+	$(if $(HOST_TOOL),install -m 0755 $(HOST_TOOL) $(DESTDIR)$(PREFIX)/bin/ffsgadget-host)
 	install -m 0644 descriptors/*.conf $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors/
 	install -m 0755 configs/*.sh $(DESTDIR)$(PREFIX)/share/ffsgadget/configs/
 
