@@ -184,9 +184,10 @@ tu_name() {
 	esac
 }
 
-# tu_rate TESTNUM SECS ARGS...: throughput for the fixed-size data tests,
-# requests/s for the ep0 loopback, nothing for the rest. MB = 10^6 bytes.
-tu_rate() {
+# tu_value TESTNUM SECS ARGS...: "NUMBER UNIT": throughput for the
+# fixed-size data tests, requests/s for the ep0 loopback, nothing for the
+# rest (their lengths vary or they measure latency). MB = 10^6 bytes.
+tu_value() {
 	local t=$1 secs=$2 c=1000 s=1024 g=32 bytes
 	shift 2
 	while [ $# -gt 1 ]; do
@@ -215,7 +216,7 @@ tu_row() {
 	shift 2
 	[ -z "$TU_SECS" ] || time="${TU_SECS%????}s"
 	printf '  %4s  %-22s %-26s %9s %11s  %s\n' "$t" "$(tu_name "$t")" "$*" \
-		"$time" "$(tu_rate "$t" "${TU_SECS:-0}" "$@")" "$r"
+		"$time" "$(tu_value "$t" "${TU_SECS:-0}" "$@")" "$r"
 }
 
 # run_testusb NAME TESTNUM ARGS...: strict check: only a result line without
