@@ -5,6 +5,7 @@
 # configs/, descriptors/ and tests/vm/guest/.
 #
 # usage: mkinitramfs.sh KERNEL_CACHE_DIR OUTPUT
+# FFS_BUILD=DIR takes the project's binaries from DIR instead of build/.
 # The image is an uncompressed cpio: a few MB that the kernel unpacks faster
 # than it would decompress them under TCG.
 set -euo pipefail
@@ -12,7 +13,10 @@ set -euo pipefail
 kdir=$1
 out=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-stage="$out.d"
+bindir=${FFS_BUILD:-$repo/build}
+# Staged outside build/: the Makefile includes every *.d file found there.
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 [ -d "$kdir/modroot/lib/modules" ] || die "no modules in $kdir: run fetch.sh"
@@ -21,7 +25,6 @@ if ldd "$busybox" >/dev/null 2>&1; then
 	die "$busybox is not static: install busybox-static"
 fi
 
-rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,tmp,run,root}
 cp -a "$kdir/modroot/lib" "$stage/"
 
@@ -44,7 +47,7 @@ copy_binary() {
 	done
 }
 for bin in ffsgadget ffsgadget-host; do
-	if [ -x "$repo/build/$bin" ]; then copy_binary "$repo/build/$bin"; fi
+	if [ -x "$bindir/$bin" ]; then copy_binary "$bindir/$bin"; fi
 done
 
 mkdir -p "$stage/configs" "$stage/descriptors" "$stage/guest"

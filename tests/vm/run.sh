@@ -11,7 +11,8 @@
 # non-zero when that line is missing (crash, timeout).
 #
 # Environment: FFS_VM_TIMEOUT (seconds; default 120, bench 240),
-# FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER.
+# FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
+# FFS_BUILD (where the project binaries are; default build/).
 set -uo pipefail
 
 mode=${1:-test}
