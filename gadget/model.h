@@ -110,8 +110,12 @@ struct fg_ms_compat {
 struct fg_ms_prop {
 	uint8_t interface;
 	uint32_t type;
-	char *name;                 /* UTF-8, encoded UTF-16LE with NUL by the encoder */
-	uint8_t *data;              /* already in wire form (UTF-16LE for string types) */
+	char *name;                 /* ASCII; the encoder adds the NUL */
+	/*
+	 * In FunctionFS form: string types as 8-bit text with NUL(s), which the
+	 * kernel widens to UTF-16LE itself; binary as is; dwords as 4 bytes.
+	 */
+	uint8_t *data;
 	size_t data_len;
 };
 
