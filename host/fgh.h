@@ -295,6 +295,12 @@ struct fgh_run_opts {
 };
 enum fgh_run_result fgh_run(libusb_context *ctx, struct fgh_stream *const *s, size_t n,
 			    const struct fgh_run_opts *o);
+/*
+ * After transfer errors: is the device gone?  A disconnect first shows as
+ * errors (-EPROTO, -ESHUTDOWN), NO_DEVICE only later, so this probes with
+ * GET_STATUS for up to ms milliseconds.  No transfer may be in flight.
+ */
+bool fgh_device_gone(libusb_device_handle *h, unsigned ms);
 
 /* ---- report.c ---------------------------------------------------------- */
 
@@ -306,7 +312,7 @@ struct fgh_report {
 	enum fgh_run_result result;
 	int exit_status;
 };
-/* Verification failures of a stream (mismatched bytes + lost packets). */
+/* Verification failures of a stream: mismatched bytes + lost, duplicated, reordered packets. */
 uint64_t fgh_stream_failures(const struct fgh_stream *s);
 void fgh_live_line(FILE *out, struct fgh_stream *const *s, size_t n, uint64_t now_ns);
 void fgh_summary_text(FILE *out, const struct fgh_report *r, struct fgh_stream *const *s,

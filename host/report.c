@@ -15,9 +15,12 @@ static const char *const result_names[] = {
 	[FGH_RUN_ERROR] = "error",
 };
 
+/* USB never reorders or repeats an endpoint's packets: with seq, both are failures too. */
 uint64_t fgh_stream_failures(const struct fgh_stream *s)
 {
-	return s->c.mismatched + s->pat.seq.lost;
+	const struct fgh_seq *q = &s->pat.seq;
+
+	return s->c.mismatched + q->lost + q->duplicates + q->reordered;
 }
 
 static uint64_t elapsed_ns(const struct fgh_stream *s)

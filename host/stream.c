@@ -22,6 +22,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fgh.h"
 
@@ -296,16 +297,37 @@ enum fgh_run_result fgh_run(libusb_context *ctx, struct fgh_stream *const *s, si
 		if (o->live && now >= next_live) {
 			fgh_live_line(o->live, s, n, now);
 			live_printed = true;
-			next_live += 1000000000u;
+			next_live = now + 1000000000u;
 		}
 	}
 	if (live_printed)
 		fputs("\r\033[K", o->live);   /* the summary replaces the live line */
-	for (size_t i = 0; i < n; i++)
+	bool errors = false;
+	for (size_t i = 0; i < n; i++) {
 		lost = lost || s[i]->lost;
+		errors = errors || s[i]->c.errors;
+	}
+	if (!lost && errors && n > 0 && in_flight(s, n) == 0)
+		lost = fgh_device_gone(s[0]->h, 500);
 	if (lost)
 		return FGH_RUN_LOST;
 	if (interrupted)
 		return FGH_RUN_INTERRUPTED;
 	return failed ? FGH_RUN_ERROR : FGH_RUN_DONE;
+}
+
+bool fgh_device_gone(libusb_device_handle *h, unsigned ms)
+{
+	const struct timespec pause = { 0, 50 * 1000000L };
+	uint8_t status[2];
+
+	for (unsigned waited = 0;; waited += 50) {
+		int r = libusb_control_transfer(h, LIBUSB_ENDPOINT_IN, LIBUSB_REQUEST_GET_STATUS, 0, 0,
+						status, sizeof(status), 200);
+		if (r == LIBUSB_ERROR_NO_DEVICE)
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&pause, NULL);
+	}
 }
