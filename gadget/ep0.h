@@ -67,8 +67,9 @@ void fg_ep0_release(struct fg_ep0 *e0);
 
 /*
  * Reads the events that are queued (ep0 must be non-blocking) and handles
- * each.  Returns 0 when the queue is drained, or a negative errno for a
- * failure of ep0 itself (the function is gone: -ENODEV, ...).
+ * each.  Returns 0 once a read found fewer events than it had room for (the
+ * queue was empty then; events queued since leave ep0 readable), or a
+ * negative errno for a failure of ep0 itself (the function is gone: -ENODEV).
  */
 int fg_ep0_service(struct fg_ep0 *e0);
 

@@ -60,12 +60,16 @@ struct fg_ep_info {
  * consume_out: len bytes arrived on the OUT endpoint ep.  len may be 0
  *   (a zero-length packet is data, not end of file).
  *
+ * create: check the model's options and allocate the state.  On error
+ *   return a negative errno and one message in err naming file, line and
+ *   option (fg_option.line).
+ *
  * report: append the personality's own counters to the statistics line.
  */
 struct fg_personality {
 	const char *name;
 	const char *summary;
-	int (*create)(const struct fg_model *m, void **state);
+	int (*create)(const struct fg_model *m, void **state, char *err, size_t errlen);
 	void (*destroy)(void *state);
 	int (*setup)(void *state, const struct fg_setup *s, uint8_t *reply, size_t cap);
 	int (*control_out)(void *state, const struct fg_setup *s, const uint8_t *data, size_t len);

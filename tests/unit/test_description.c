@@ -156,8 +156,8 @@ static void test_gadget_zero_model(void **state)
 	assert_int_equal(m->endpoints[0].maxpacket[FG_FS], 64);
 	assert_int_equal(m->endpoints[0].maxpacket[FG_HS], 512);
 	assert_int_equal(m->endpoints[0].maxpacket[FG_SS], 1024);
-	assert_int_equal(m->endpoints[0].queue_depth, 8);
-	assert_int_equal(m->endpoints[0].buffer_size, 16384);
+	assert_int_equal(m->endpoints[0].queue_depth, 16);
+	assert_int_equal(m->endpoints[0].buffer_size, 65536);
 	assert_int_equal(m->endpoints[2].type, FG_EP_INT);
 	assert_int_equal(m->endpoints[2].maxpacket[FG_HS], 1024);
 	assert_int_equal(m->endpoints[2].interval[FG_FS], 1);

@@ -39,6 +39,7 @@ struct fake_ffs {
 	const uint8_t *out_data;     /* what the host sends in OUT data stages */
 	size_t out_len;
 	ssize_t force_read_result;   /* nonzero: returned by the next event read */
+	unsigned event_reads;        /* reads in the event phase, EAGAIN included */
 };
 
 static ssize_t fake_read(void *ctx, void *buf, size_t len)
@@ -67,6 +68,7 @@ static ssize_t fake_read(void *ctx, void *buf, size_t len)
 		memcpy(buf, f->out_data, want);
 		return (ssize_t)want;
 	}
+	f->event_reads++;
 	if (f->force_read_result) {
 		ssize_t r = f->force_read_result;
 		f->force_read_result = 0;
@@ -112,6 +114,21 @@ static ssize_t fake_write(void *ctx, const void *buf, size_t len)
 	f->sent_len = len;
 	f->sends++;
 	return (ssize_t)len;
+}
+
+/*
+ * One fg_ep0_service call per poll wake-up, as the engine does, until the
+ * script is spent.  Returns the last call's result.
+ */
+static int service_all(struct fg_ep0 *e0, struct fake_ffs *f)
+{
+	int rc, calls = 0;
+
+	do {
+		rc = fg_ep0_service(e0);
+		assert_true(++calls <= MAX_EVENTS + 1);
+	} while (rc == 0 && f->next < f->count);
+	return rc;
 }
 
 static void push_event(struct fake_ffs *f, uint8_t type)
@@ -223,7 +240,7 @@ static void test_lifecycle_events_reach_the_engine_in_order(void **state)
 
 	for (size_t i = 0; i < sizeof(script); i++)
 		push_event(&fx->ffs, script[i]);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->rec.seen_count, sizeof(script));
 	for (size_t i = 0; i < sizeof(script); i++)
 		assert_int_equal(fx->rec.seen[i], expected[i]);
@@ -236,7 +253,7 @@ static void test_in_reply_shorter_than_wlength_is_sent_whole(void **state)
 
 	fx->rec.verdict = 10;
 	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_VENDOR, 0x42, 0x1234, 3, 64);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->rec.setups, 1);
 	assert_int_equal(fx->rec.last.request, 0x42);
 	assert_int_equal(fx->rec.last.value, 0x1234);
@@ -254,7 +271,7 @@ static void test_in_reply_longer_than_wlength_is_cut(void **state)
 
 	fx->rec.verdict = 300;
 	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_VENDOR, 1, 0, 0, 7);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->ffs.sent_len, 7);
 	assert_int_equal(fx->ep0.stats.in_bytes, 7);
 }
@@ -265,7 +282,7 @@ static void test_refused_in_request_stalls_by_reading(void **state)
 
 	fx->rec.verdict = -EOPNOTSUPP;
 	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_CLASS | USB_RECIP_INTERFACE, 0x01, 0, 0, 0xffff);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->ffs.stalls, 1);
 	assert_int_equal(fx->ffs.sends, 0);
 	assert_int_equal(fx->ep0.stats.stalls, 1);
@@ -278,7 +295,7 @@ static void test_refused_out_request_stalls_by_writing(void **state)
 
 	fx->rec.verdict = -EINVAL;
 	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR, 0x5b, 0, 0, 16);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->ffs.stalls, 1);
 	assert_int_equal(fx->rec.control_outs, 0);
 }
@@ -293,7 +310,7 @@ static void test_out_data_stage_reaches_the_personality(void **state)
 	fx->ffs.out_data = data;
 	fx->ffs.out_len = sizeof(data);
 	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR, 0x5b, 0, 0, 60);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->rec.control_outs, 1);
 	/* wLength bounds what is read, whatever the host has to offer. */
 	assert_int_equal(fx->rec.got_len, 60);
@@ -306,7 +323,7 @@ static void test_zero_length_out_is_acknowledged(void **state)
 	struct fixture *fx = *state;
 
 	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR | USB_RECIP_INTERFACE, 0x10, 1, 0, 0);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->ffs.acks, 1);
 	assert_int_equal(fx->ffs.stalls, 0);
 	assert_int_equal(fx->rec.control_outs, 0);
@@ -321,7 +338,7 @@ static void test_cancelled_answer_is_counted_and_the_queue_goes_on(void **state)
 	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_VENDOR, 0x01, 0, 0, 4);
 	push_event(&fx->ffs, FUNCTIONFS_DISABLE);
 	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_VENDOR, 0x02, 0, 0, 4);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->ep0.stats.cancelled, 1);
 	assert_int_equal(fx->ep0.stats.io_errors, 0);
 	assert_int_equal(fx->rec.seen_count, 1);
@@ -346,13 +363,31 @@ static void test_ep0_failure_is_returned(void **state)
 	assert_int_equal(fg_ep0_service(&fx->ep0), -ENODEV);
 }
 
+static void test_short_batch_ends_the_service_call(void **state)
+{
+	struct fixture *fx = *state;
+
+	push_event(&fx->ffs, FUNCTIONFS_BIND);
+	push_event(&fx->ffs, FUNCTIONFS_ENABLE);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fx->ffs.event_reads, 1);
+	assert_int_equal(fx->rec.seen_count, 2);
+
+	/* A full batch may hide more: read again, up to -EAGAIN. */
+	for (int i = 0; i < 4; i++)
+		push_event(&fx->ffs, FUNCTIONFS_SUSPEND);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fx->ffs.event_reads, 3);
+	assert_int_equal(fx->rec.seen_count, 6);
+}
+
 static void test_unknown_event_type_is_ignored(void **state)
 {
 	struct fixture *fx = *state;
 
 	push_event(&fx->ffs, 42);
 	push_event(&fx->ffs, FUNCTIONFS_ENABLE);
-	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
 	assert_int_equal(fx->rec.seen_count, 1);
 	assert_int_equal(fx->rec.seen[0], FG_EV_ENABLE);
 }
@@ -368,7 +403,7 @@ static void test_no_personality_hook_means_stall(void **state)
 	assert_int_equal(fg_ep0_init(&e0, &io, &bare, NULL, NULL, NULL), 0);
 	push_setup(&f, USB_DIR_IN | USB_TYPE_VENDOR, 0x5c, 0, 0, 8);
 	push_setup(&f, USB_DIR_OUT | USB_TYPE_VENDOR, 0x5b, 0, 0, 0);
-	assert_int_equal(fg_ep0_service(&e0), 0);
+	assert_int_equal(service_all(&e0, &f), 0);
 	assert_int_equal(f.stalls, 2);
 	fg_ep0_release(&e0);
 }
@@ -399,7 +434,7 @@ static void test_gadget_zero_control_loopback(void **state)
 	push_setup(&f, USB_DIR_IN | USB_TYPE_VENDOR, 0x5c, 1, 0, 4);
 	push_setup(&f, USB_DIR_IN | USB_TYPE_VENDOR, 0x5b, 0, 0, 4);
 	push_setup(&f, USB_DIR_IN | USB_TYPE_STANDARD, USB_REQ_GET_DESCRIPTOR, 0x0100, 0, 18);
-	assert_int_equal(fg_ep0_service(&e0), 0);
+	assert_int_equal(service_all(&e0, &f), 0);
 	assert_int_equal(f.sends, 1);
 	assert_int_equal(f.sent_len, 200);
 	assert_memory_equal(f.sent, data, 200);
@@ -431,6 +466,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_event_read_is_a_protocol_error,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_ep0_failure_is_returned,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_short_batch_ends_the_service_call,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_event_type_is_ignored,
 						fixture_setup, fixture_teardown),
