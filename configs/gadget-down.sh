@@ -27,6 +27,10 @@ g=$cfs/$name
 [ "$unbind_only" = 0 ] || exit 0
 
 rc=0
+# The os_desc link pins its configuration: it goes first.
+for l in "$g"/os_desc/*; do
+	if [ -L "$l" ]; then rm "$l"; fi
+done
 for c in "$g"/configs/*/; do
 	[ -d "$c" ] || continue
 	for l in "$c"*; do
@@ -37,7 +41,6 @@ for c in "$g"/configs/*/; do
 	done
 	rmdir "$c"
 done
-if [ -L "$g/os_desc/c.1" ]; then rm "$g/os_desc/c.1"; fi
 
 for f in "$g"/functions/*; do
 	[ -d "$f" ] || continue

@@ -13,6 +13,9 @@
 #   -a FUNCTION/ATTR=VALUE
 #                set a function attribute before the function is linked
 #                (configfs refuses most changes once linked); repeatable.
+#   -o CODE      enable Microsoft OS descriptors for configuration c.1 with
+#                bMS_VendorCode CODE (e.g. 0xcd: pick one the functions do not
+#                use as a vendor request); needed for FunctionFS ms_os data
 #   -m MOUNTDIR  where FunctionFS instances are mounted (default: /dev)
 #   -u UDC       controller to bind (default: the first in /sys/class/udc)
 #   -r FILE      wait for FILE before binding (a daemon's readiness file:
@@ -30,14 +33,14 @@ set -eu
 cfs=/sys/kernel/config/usb_gadget
 name=ffsgadget vid=0x0525 pid=0xa4a0
 manufacturer="ffsgadget" product="ffsgadget Gadget Zero" serial="0123456789"
-attrs="" mountdir=/dev udc="" ready="" timeout=10 bind=1 bind_only=0
+attrs="" os_code="" mountdir=/dev udc="" ready="" timeout=10 bind=1 bind_only=0
 
 die() { echo "gadget-up: $*" >&2; exit 1; }
 
 # Newline-separated lists keep values with spaces intact.
 nl='
 '
-while getopts "g:V:P:M:p:S:a:m:u:r:t:nb" opt; do
+while getopts "g:V:P:M:p:S:a:o:m:u:r:t:nb" opt; do
 	case $opt in
 	g) name=$OPTARG ;;
 	V) vid=$OPTARG ;;
@@ -46,6 +49,7 @@ while getopts "g:V:P:M:p:S:a:m:u:r:t:nb" opt; do
 	p) product=$OPTARG ;;
 	S) serial=$OPTARG ;;
 	a) attrs="$attrs$OPTARG$nl" ;;
+	o) os_code=$OPTARG ;;
 	m) mountdir=$OPTARG ;;
 	u) udc=$OPTARG ;;
 	r) ready="$ready$OPTARG$nl" ;;
@@ -82,6 +86,14 @@ create() {
 	mkdir "$g/configs/c.1/strings/0x409"
 	echo "$*" >"$g/configs/c.1/strings/0x409/configuration"
 	echo 120 >"$g/configs/c.1/MaxPower"
+	if [ -n "$os_code" ]; then
+		# Windows asks for OS descriptors only when the device has the
+		# 0xEE string; composite answers them for the linked config.
+		echo 1 >"$g/os_desc/use"
+		echo "$os_code" >"$g/os_desc/b_vendor_code"
+		echo MSFT100 >"$g/os_desc/qw_sign"
+		ln -s "$g/configs/c.1" "$g/os_desc/"
+	fi
 
 	for f in "$@"; do
 		# mkdir loads the function's module through request_module().

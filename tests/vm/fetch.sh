@@ -9,11 +9,12 @@
 #
 # Prints the cache directory on stdout; progress goes to stderr.  Everything is
 # rebuilt only when missing, so a rerun costs a few stat()s.
-# FFS_KVER=6.1.0-NN-amd64 pins the kernel instead of following linux-image-amd64.
+# FFS_KVER=6.1.0-NN-amd64 pins the kernel instead of following linux-image-amd64;
+# FFS_VM_CACHE=DIR puts the cache elsewhere.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache="$here/cache"
+cache=${FFS_VM_CACHE:-$here/cache}
 # The modules the guest loads by name; their dependencies are resolved below.
 modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon"
 
@@ -144,9 +145,10 @@ build_testusb() {
 mkdir -p "$cache"
 kver=$(kernel_version)
 dir="$cache/$kver"
-if [ ! -f "$dir/.complete" ]; then
+# The stamp records the module list, so adding a module refreshes the cache.
+if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$modules" ]; then
 	build_kernel_dir "$kver" "$dir"
-	touch "$dir/.complete"
+	echo "$modules" >"$dir/.complete"
 fi
 [ -x "$dir/testusb" ] || build_testusb "$dir"
 echo "$dir"

@@ -46,6 +46,8 @@ t_prep=$(since "$t_start")
 kernel="$kdir/vmlinux"
 [ -f "$kernel" ] || kernel="$kdir/bzImage"
 append="console=ttyS0 quiet panic=-1 ffs.scenario=$mode"
+# The guest gives up a little before QEMU is killed, to still report.
+[ "$tmo" -gt 30 ] && append="$append ffs.timeout=$((tmo - 15))"
 [ "$verbose" = 1 ] && append="$append ffs.verbose=1"
 append="$append ${FFS_VM_APPEND:-}"
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -m 1024 -smp 2

@@ -7,6 +7,9 @@ FFS_READY=/run/ffsgadget.ready
 FFS_CONF=/descriptors/gadget-zero.conf
 FFS_LOG=/tmp/ffsgadget.log
 FFS_PID=""
+# Microsoft OS descriptors on (the Gadget Zero description carries ms_os);
+# a vendor code that Gadget Zero's 0x5b/0x5c requests do not collide with.
+FFS_OS_CODE=0xcd
 
 ffs_available() { [ -x /bin/ffsgadget ] && [ -f "$FFS_CONF" ]; }
 
@@ -42,19 +45,25 @@ ffs_stop() {
 	if ! wait_for 5 ffs_exited; then
 		kill -9 "$FFS_PID" 2>/dev/null
 		rc=1
+		# A task stuck in the kernel ignores even SIGKILL: never wait blind.
+		wait_for 5 ffs_exited || { stuck_tasks | detail; FFS_PID=""; return 1; }
 	fi
 	wait "$FFS_PID" 2>/dev/null
 	FFS_PID=""
 	return $rc
 }
-ffs_exited() { ! kill -0 "$FFS_PID" 2>/dev/null; }
+# Gone, or a zombie (kill -0 still succeeds on one): waiting cannot block.
+ffs_exited() {
+	[ ! -e "/proc/$FFS_PID/status" ] ||
+		grep -q '^State:[[:space:]]*Z' "/proc/$FFS_PID/status" 2>/dev/null
+}
 
 # ffs_up [CONF [DAEMON_OPTIONS...]]: function + mount, daemon, bind once the
 # daemon says the kernel took its descriptors, wait for usbtest.
 ffs_up() {
 	local t0
 	t0=$(uptime_s)
-	gadget_up -n "$FFS_FUNC" || return 1
+	gadget_up -n -o "$FFS_OS_CODE" "$FFS_FUNC" || return 1
 	ffs_start "$@"
 	if ! gadget_bind -r "$FFS_READY" -t 10; then
 		echo "ffs: no readiness file from ffsgadget" | detail

@@ -66,6 +66,18 @@ uptime_s() { cut -d' ' -f1 /proc/uptime; }
 # elapsed SINCE: seconds since an uptime_s reading, one decimal.
 elapsed() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# stuck_tasks: processes and, for those in uninterruptible sleep, where in
+# the kernel they wait.
+stuck_tasks() {
+	local p
+	ps -o pid,stat,args
+	for p in /proc/[0-9]*; do
+		grep -q '^State:.*D' "$p/status" 2>/dev/null || continue
+		echo "${p#/proc/} $(cat "$p/comm") in D state:"
+		cat "$p/stack" 2>/dev/null
+	done
+}
+
 # --- gadget lifecycle (configs/gadget-*.sh) --------------------------------
 
 gadget_up() { sh /configs/gadget-up.sh -g "$GADGET" "$@"; }
@@ -88,12 +100,12 @@ wait_for() {
 find_device() {
 	local d
 	for d in /sys/bus/usb/devices/*; do
-		[ -f "$d/idVendor" ] || continue
-		[ "$(cat "$d/idVendor")" = "$GZ_VID" ] || continue
-		[ "$(cat "$d/idProduct")" = "$GZ_PID" ] || continue
+		# The device may vanish while we look: ignore read errors.
+		[ "$(cat "$d/idVendor" 2>/dev/null)" = "$GZ_VID" ] || continue
+		[ "$(cat "$d/idProduct" 2>/dev/null)" = "$GZ_PID" ] || continue
 		USBDEV=${d##*/}
 		DEVNODE=$(printf '/dev/bus/usb/%03d/%03d' \
-			"$(cat "$d/busnum")" "$(cat "$d/devnum")")
+			"$(cat "$d/busnum" 2>/dev/null)" "$(cat "$d/devnum" 2>/dev/null)")
 		[ -e "$DEVNODE" ] && return 0
 	done
 	return 1

@@ -64,8 +64,9 @@ if [ -n "$USBDEV" ]; then
 	section "demo: the device, from the host side"
 	show_device "$USBDEV"
 	if [ -x /bin/ffsgadget-host ]; then
-		# The host companion's view, once it exists.
-		ffsgadget-host info "$DEVNODE" || true
+		section "demo: the same, from ffsgadget-host (libusb)"
+		ffsgadget-host list || true
+		ffsgadget-host info || true
 	fi
 	section "demo: ${DEMO_SECONDS} s of bulk traffic (testusb 1/2, mod63 checked)"
 	why=""

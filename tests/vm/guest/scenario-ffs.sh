@@ -33,10 +33,13 @@ ffs_cycles() {
 # ffs_kill_restart: SIGKILL the daemon (FunctionFS then unbinds the gadget
 # itself), start a new one on the same mount, bind, and move data again.
 ffs_kill_restart() {
+	echo "kill -9 ffsgadget ($FFS_PID)" | detail
 	kill -9 "$FFS_PID"
+	wait_for 5 ffs_exited || { why="daemon survived SIGKILL (stuck in the kernel)"; return 1; }
 	wait "$FFS_PID" 2>/dev/null
 	FFS_PID=""
 	wait_for 5 device_gone || { why="device stayed after the daemon died"; return 1; }
+	echo "restarting ffsgadget" | detail
 	ffs_start
 	gadget_bind -r "$FFS_READY" -t 10 || { why="restarted daemon never ready"; return 1; }
 	wait_enum 10 || { why="no enumeration after restart"; return 1; }
@@ -60,6 +63,11 @@ section "ffsgadget: Gadget Zero on FunctionFS, pattern mod63"
 usbtest_pattern 1
 if ffs_up "$FFS_CONF" --stats; then
 	ffs_tests "$FFS_TESTS"
+	if [ -x /bin/ffsgadget-host ] && [ -f /guest/scenario-host.sh ]; then
+		section "ffsgadget-host against Gadget Zero"
+		. /guest/scenario-host.sh
+		host_checks
+	fi
 	check_why "ffs/rebind-x$FFS_CYCLES" ffs_cycles "$FFS_CYCLES"
 	check_why ffs/kill-restart ffs_kill_restart
 else

@@ -5,7 +5,7 @@
 # stay well under a minute. Vary values for IN tests stay multiples of 512 (a
 # read that ends mid-packet overflows), and for sg tests in both directions:
 # dummy_hcd takes scatterlists but not entries that end mid-packet (-EINVAL);
-# 14/21 need vary < length.
+# 14/21 need vary < length; 25/26 read whole high-speed interrupt packets.
 # 27/28 are listed separately: usbtest runs them only with pattern 0.
 TESTS_PATTERN='
 0 -c 1
@@ -33,8 +33,8 @@ TESTS_PATTERN='
 22 -c 10 -g 8 -s 1024
 23 -c 10 -g 8 -s 1024
 24 -c 20 -g 32 -s 4096
-25 -c 100 -s 64
-26 -c 100 -s 64
+25 -c 100 -s 1024
+26 -c 100 -s 1024
 29 -c 50
 '
 TESTS_ZEROS='
