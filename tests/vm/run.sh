@@ -13,6 +13,8 @@
 # Environment: FFS_VM_TIMEOUT (seconds; default 120, bench 240),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BUILD (where the project binaries are; default build/).
+# The Makefile runs "sh run.sh": re-run under bash (arrays, pipefail).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -uo pipefail
 
 mode=${1:-test}
@@ -50,8 +52,11 @@ append="console=ttyS0 quiet panic=-1 ffs.scenario=$mode"
 [ "$tmo" -gt 30 ] && append="$append ffs.timeout=$((tmo - 15))"
 [ "$verbose" = 1 ] && append="$append ffs.verbose=1"
 append="$append ${FFS_VM_APPEND:-}"
+bios=()
+[ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
+# shellcheck disable=SC2054 # commas inside one -accel argument
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -m 1024 -smp 2
-	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom
+	-nographic -no-reboot "${bios[@]}"
 	-kernel "$kernel" -initrd "$out/initramfs-$mode.cpio" -append "$append")
 
 if [ "$mode" = shell ]; then

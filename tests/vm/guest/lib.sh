@@ -171,7 +171,9 @@ testusb_once() {
 recover() {
 	echo "watchdog fired: rebinding $GADGET" | detail
 	wait_for 5 device_gone
-	gadget_bind && wait_enum 10 || echo "recover: device did not come back" | detail
+	if ! gadget_bind || ! wait_enum 10; then
+		echo "recover: device did not come back" | detail
+	fi
 }
 
 # tu_name TESTNUM: usbtest's name for a test case.
