@@ -91,6 +91,7 @@ vm-test: $(DAEMON) $(HOST_TOOL)
 
 test: deps
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
 	@$(MAKE) --no-print-directory vm-test
@@ -112,6 +113,6 @@ install: $(DAEMON)
 	install -m 0755 configs/*.sh $(DESTDIR)$(PREFIX)/share/ffsgadget/configs/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
