@@ -27,6 +27,16 @@
 
 #define REAP_BATCH 64
 
+/* One readable fd and who handles it. */
+struct fg_watch {
+	int fd;
+	void (*ready)(void *ctx, int fd);
+	void *ctx;
+};
+
+/* The engine's own four sources, then the personality's. */
+#define ENGINE_WATCHES (4 + FG_MAX_WATCHES)
+
 struct fg_engine {
 	const struct fg_model *model;
 	const struct fg_personality *pers;
@@ -47,6 +57,9 @@ struct fg_engine {
 	bool enabled;
 	bool stats_on;
 	bool stop;
+	int fatal;                  /* negative errno that ended the loop */
+
+	struct fg_watch watches[ENGINE_WATCHES];
 
 	struct timespec started;
 	struct timespec last_tick;
@@ -128,18 +141,54 @@ static int engine_open_endpoints(struct fg_engine *e)
 	return 0;
 }
 
+/*
+ * Which of the model's speeds the kernel enabled: FunctionFS hands out the
+ * descriptor in use, not the speed, so find the speed whose descriptor it is.
+ * Where two speeds' descriptors are the same, so is everything derived here.
+ */
+static enum fg_speed_index speed_of_descriptor(const struct fg_endpoint *ep, uint16_t wmaxpacket,
+					       uint8_t interval)
+{
+	static const enum fg_speed_index order[] = { FG_HS, FG_SS, FG_FS };
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		enum fg_speed_index sp = order[i];
+
+		if (ep->maxpacket[sp] == (wmaxpacket & 0x7ff) &&
+		    (ep->type == FG_EP_BULK || ep->interval[sp] == interval))
+			return sp;
+	}
+	return FG_HS;
+}
+
 /* What the host's configuration gave the endpoint at the speed it runs at. */
 static void stream_learn_speed(struct fg_stream *s)
 {
+	const struct fg_endpoint *ep = s->info.desc;
 	struct usb_endpoint_descriptor d;
+	size_t per_interval;
 
 	memset(&d, 0, sizeof(d));
-	if (ioctl(s->fd, FUNCTIONFS_ENDPOINT_DESC, &d) < 0)
+	if (ioctl(s->fd, FUNCTIONFS_ENDPOINT_DESC, &d) < 0) {
+		fg_dbg("endpoint '%s': FUNCTIONFS_ENDPOINT_DESC: %s", ep->name, strerror(errno));
 		return;
+	}
 	uint16_t w = le16toh(d.wMaxPacketSize);
+	s->info.speed = speed_of_descriptor(ep, w, d.bInterval);
 	s->info.maxpacket = w & 0x7ff;
-	if (s->info.desc->type != FG_EP_BULK && (w >> 11) & 3)
+	s->info.mult = 1;
+	if (ep->type != FG_EP_BULK && (w >> 11) & 3)
 		s->info.mult = (uint8_t)(((w >> 11) & 3) + 1);
+	else if (ep->type == FG_EP_ISO && s->info.speed == FG_SS)
+		s->info.mult = ep->mult ? ep->mult : 1;
+	s->info.transfer_size = s->buffer_size;
+	if (ep->type == FG_EP_ISO) {
+		per_interval = (size_t)s->info.maxpacket * s->info.mult;
+		if (s->info.speed == FG_SS)
+			per_interval *= ep->burst ? ep->burst : 1;
+		if (per_interval && per_interval < s->buffer_size)
+			s->info.transfer_size = per_interval;
+	}
 }
 
 static void engine_submit_all(struct fg_engine *e)
@@ -299,13 +348,88 @@ static void engine_print_summary(struct fg_engine *e)
 	fflush(stdout);
 }
 
-static int engine_watch(struct fg_engine *e, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+static void engine_on_timer(struct fg_engine *e);
 
-	if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		return -errno;
-	return 0;
+int fg_engine_watch(struct fg_engine *e, int fd, void (*ready)(void *ctx, int fd), void *ctx)
+{
+	for (size_t i = 0; i < ENGINE_WATCHES; i++) {
+		struct fg_watch *w = &e->watches[i];
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+
+		if (w->ready)
+			continue;
+		if (epoll_ctl(e->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+			return -errno;
+		w->fd = fd;
+		w->ready = ready;
+		w->ctx = ctx;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+void fg_engine_unwatch(struct fg_engine *e, int fd)
+{
+	for (size_t i = 0; i < ENGINE_WATCHES; i++) {
+		struct fg_watch *w = &e->watches[i];
+
+		if (w->ready && w->fd == fd) {
+			epoll_ctl(e->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+			memset(w, 0, sizeof(*w));
+			w->fd = -1;
+		}
+	}
+}
+
+void fg_engine_kick(struct fg_engine *e)
+{
+	engine_submit_all(e);
+}
+
+const struct fg_ep_info *fg_engine_endpoint(const struct fg_engine *e, size_t index)
+{
+	return index < e->stream_count ? &e->streams[index].info : NULL;
+}
+
+void fg_engine_request_stop(struct fg_engine *e)
+{
+	e->stop = true;
+}
+
+static void on_ep0_ready(void *ctx, int fd)
+{
+	struct fg_engine *e = ctx;
+	int rc;
+
+	(void)fd;
+	rc = fg_ep0_service(&e->ep0);
+	if (rc < 0) {
+		fg_err("%s/ep0: %s", e->opt->mount, strerror(-rc));
+		e->fatal = rc;
+		e->stop = true;
+	}
+}
+
+static void on_aio_ready(void *ctx, int fd)
+{
+	(void)fd;
+	engine_reap(ctx);
+}
+
+static void on_signal(void *ctx, int fd)
+{
+	struct fg_engine *e = ctx;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) == sizeof(si))
+		fg_info("signal %u: stopping", si.ssi_signo);
+	e->stop = true;
+}
+
+static void on_timer(void *ctx, int fd)
+{
+	(void)fd;
+	engine_on_timer(ctx);
 }
 
 static int engine_setup_loop(struct fg_engine *e)
@@ -344,8 +468,10 @@ static int engine_setup_loop(struct fg_engine *e)
 		if (timerfd_settime(e->timer_fd, 0, &it, NULL) < 0)
 			return -errno;
 	}
-	if ((rc = engine_watch(e, e->ep0_fd)) < 0 || (rc = engine_watch(e, e->aio_fd)) < 0 ||
-	    (rc = engine_watch(e, e->signal_fd)) < 0 || (rc = engine_watch(e, e->timer_fd)) < 0)
+	if ((rc = fg_engine_watch(e, e->ep0_fd, on_ep0_ready, e)) < 0 ||
+	    (rc = fg_engine_watch(e, e->aio_fd, on_aio_ready, e)) < 0 ||
+	    (rc = fg_engine_watch(e, e->signal_fd, on_signal, e)) < 0 ||
+	    (rc = fg_engine_watch(e, e->timer_fd, on_timer, e)) < 0)
 		return rc;
 	return 0;
 }
@@ -367,36 +493,23 @@ static void engine_on_timer(struct fg_engine *e)
 static int engine_loop(struct fg_engine *e)
 {
 	while (!e->stop) {
-		struct epoll_event evs[4];
-		int n = epoll_wait(e->epoll_fd, evs, 4, -1);
+		struct epoll_event evs[ENGINE_WATCHES];
+		int n = epoll_wait(e->epoll_fd, evs, ENGINE_WATCHES, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
+		for (int i = 0; i < n && !e->stop; i++) {
+			struct fg_watch *w = evs[i].data.ptr;
 
-			if (fd == e->ep0_fd) {
-				int rc = fg_ep0_service(&e->ep0);
-				if (rc < 0) {
-					fg_err("%s/ep0: %s", e->opt->mount, strerror(-rc));
-					return rc;
-				}
-			} else if (fd == e->aio_fd) {
-				engine_reap(e);
-			} else if (fd == e->signal_fd) {
-				struct signalfd_siginfo si;
-				if (read(e->signal_fd, &si, sizeof(si)) == sizeof(si))
-					fg_info("signal %u: stopping", si.ssi_signo);
-				e->stop = true;
-			} else if (fd == e->timer_fd) {
-				engine_on_timer(e);
-			}
+			/* A callback earlier in this batch may have unwatched it. */
+			if (w->ready)
+				w->ready(w->ctx, w->fd);
 		}
 	}
-	return 0;
+	return e->fatal;
 }
 
 static int engine_mark_ready(struct fg_engine *e)
@@ -479,7 +592,16 @@ int fg_engine_run(const struct fg_model *m, const struct fg_personality *p, void
 	rc = engine_mark_ready(&e);
 	if (rc < 0)
 		goto out;
+	if (p->start) {
+		rc = p->start(pstate, &e);
+		if (rc < 0) {
+			fg_err("personality '%s' failed to start: %s", p->name, strerror(-rc));
+			goto out;
+		}
+	}
 	rc = engine_loop(&e);
+	if (p->stop)
+		p->stop(pstate);
 	engine_print_summary(&e);
 out:
 	engine_close(&e);

@@ -29,9 +29,23 @@ struct fg_setup {
 struct fg_ep_info {
 	const struct fg_endpoint *desc;
 	size_t index;           /* 0-based: FunctionFS file ep(index+1) */
+	enum fg_speed_index speed;  /* the speed the host runs the function at */
 	uint16_t maxpacket;     /* bits 10:0 of wMaxPacketSize at the current speed */
 	uint8_t mult;           /* transactions per interval at the current speed, 1..3 */
+	/*
+	 * Bytes per request at the current speed: for iso endpoints one
+	 * service interval (maxpacket x mult x SS burst, capped by the
+	 * description's buffer), since a request is one interval's packet;
+	 * for bulk and interrupt the description's buffer size.
+	 */
+	size_t transfer_size;
 };
+
+/* The engine, opaque to personalities: they reach it only through the calls below. */
+struct fg_engine;
+
+/* fill_in's answer when there is nothing to send: the request stays idle until fg_engine_kick. */
+#define FG_FILL_NONE ((size_t)-1)
 
 /*
  * Hooks; any may be NULL.
@@ -53,9 +67,11 @@ struct fg_ep_info {
  *   FunctionFS collapses DISABLE+ENABLE into ENABLE.
  *
  * fill_in: produce up to cap bytes for an IN request on ep; return the
- *   length to send (0 sends a zero-length packet).  refill is false when the
- *   buffer still holds what the previous fill_in wrote for this request, so
- *   a constant pattern is written once per enable, not per transfer.
+ *   length to send (0 sends a zero-length packet), or FG_FILL_NONE to leave
+ *   the request idle (an event source with nothing to say: HID); call
+ *   fg_engine_kick when data arrives.  refill is false when the buffer still
+ *   holds what the previous fill_in wrote for this request, so a constant
+ *   pattern is written once per enable, not per transfer.
  *
  * consume_out: len bytes arrived on the OUT endpoint ep.  len may be 0
  *   (a zero-length packet is data, not end of file).
@@ -65,6 +81,10 @@ struct fg_ep_info {
  *   option (fg_option.line).
  *
  * report: append the personality's own counters to the statistics line.
+ *
+ * start: the kernel accepted the descriptors and the loop is about to run:
+ *   the place to open the personality's own inputs and fg_engine_watch
+ *   them.  A negative errno stops the daemon.  stop: the loop has ended.
  */
 struct fg_personality {
 	const char *name;
@@ -80,7 +100,27 @@ struct fg_personality {
 	void (*consume_out)(void *state, const struct fg_ep_info *ep, const uint8_t *buf,
 			    size_t len);
 	void (*report)(void *state, FILE *out);
+	int (*start)(void *state, struct fg_engine *e);
+	void (*stop)(void *state);
 };
+
+/*
+ * Engine services, for hooks and watch callbacks (all on the loop's thread).
+ *
+ * fg_engine_watch: call ready(ctx, fd) whenever fd is readable (level
+ *   triggered); at most FG_MAX_WATCHES per engine.  fg_engine_unwatch stops
+ *   it (the caller closes fd).
+ * fg_engine_kick: IN data became available: submit every idle IN request
+ *   (each asks fill_in again).
+ * fg_engine_endpoint: the live endpoint with this 0-based index, or NULL.
+ * fg_engine_request_stop: end the loop after the current iteration.
+ */
+#define FG_MAX_WATCHES 8
+int fg_engine_watch(struct fg_engine *e, int fd, void (*ready)(void *ctx, int fd), void *ctx);
+void fg_engine_unwatch(struct fg_engine *e, int fd);
+void fg_engine_kick(struct fg_engine *e);
+const struct fg_ep_info *fg_engine_endpoint(const struct fg_engine *e, size_t index);
+void fg_engine_request_stop(struct fg_engine *e);
 
 /* Largest control data stage the engine buffers (wLength is 16 bits). */
 #define FG_CTRL_BUFSIZE 65536

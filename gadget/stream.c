@@ -36,6 +36,8 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 	if (size == 0)
 		size = MAX_PACKET;
 	s->buffer_size = size;
+	s->info.transfer_size = size;
+	s->info.speed = FG_HS;
 
 	s->reqs = calloc(s->depth, sizeof(*s->reqs));
 	if (!s->reqs)
@@ -67,28 +69,36 @@ void fg_stream_release(struct fg_stream *s)
 	s->reqs = NULL;
 }
 
-static void stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
+/* Readies r for submission; false when the personality has nothing to send. */
+static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
 			   const struct fg_personality *p, void *pstate)
 {
+	size_t cap = s->info.transfer_size;
+
+	if (cap > s->buffer_size)
+		cap = s->buffer_size;
 	if (fg_ep_is_in(s->info.desc)) {
-		size_t len = s->buffer_size;
+		size_t len = cap;
 
 		if (p->fill_in) {
 			int refill = r->generation != s->generation;
 
-			len = p->fill_in(pstate, &s->info, r->buf, s->buffer_size, refill);
-			if (len > s->buffer_size)
-				len = s->buffer_size;
+			len = p->fill_in(pstate, &s->info, r->buf, cap, refill);
+			if (len == FG_FILL_NONE)
+				return false;
+			if (len > cap)
+				len = cap;
 		}
 		r->generation = s->generation;
 		r->len = len;
 		io_prep_pwrite(&r->iocb, s->fd, r->buf, len, 0);
 	} else {
-		r->len = s->buffer_size;
-		io_prep_pread(&r->iocb, s->fd, r->buf, s->buffer_size, 0);
+		r->len = cap;
+		io_prep_pread(&r->iocb, s->fd, r->buf, cap, 0);
 	}
 	io_set_eventfd(&r->iocb, resfd);
 	r->iocb.data = r;
+	return true;
 }
 
 int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
@@ -97,7 +107,9 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 	struct iocb *batch[SUBMIT_BATCH];
 	unsigned next = 0;
 
-	while (s->enabled && next < s->depth) {
+	bool more = true;
+
+	while (s->enabled && more && next < s->depth) {
 		int n = 0, done = 0;
 
 		for (; next < s->depth && n < SUBMIT_BATCH; next++) {
@@ -105,7 +117,10 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 
 			if (r->in_flight)
 				continue;
-			stream_prepare(s, r, resfd, p, pstate);
+			if (!stream_prepare(s, r, resfd, p, pstate)) {
+				more = false;
+				break;
+			}
 			batch[n++] = &r->iocb;
 		}
 		while (done < n) {
