@@ -10,7 +10,11 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SYSTEMD_UNITDIR ?= /lib/systemd/system
 PKG_CONFIG ?= pkg-config
+
+# make ARCH=arm64|armhf|armel: cross builds into build-ARCH/
+include cross.mk
 
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -23,7 +27,7 @@ endif
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) -MMD -MP
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
 LIB_PKGS  = libconfig
@@ -45,8 +49,10 @@ HOST_LIB_SRCS = $(filter-out host/main.c,$(wildcard host/*.c))
 HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 
-.PHONY: all deps test unit vm-test demo bench clean install
-all: $(DAEMON) $(HOST_TOOL) $(UNIT_BINS)
+.PHONY: all deps test unit vm-test demo bench clean install \
+        programs cross test-cross test-arm64 deb
+all: $(DAEMON) $(HOST_TOOL) $(if $(CROSS),,$(UNIT_BINS))
+programs: $(DAEMON) $(HOST_TOOL)
 
 deps:
 	@sh tests/deps.sh
@@ -94,6 +100,7 @@ test: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
+	@$(MAKE) --no-print-directory test-cross
 	@$(MAKE) --no-print-directory vm-test
 
 demo: deps
@@ -104,6 +111,26 @@ bench: deps
 	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL)
 	@sh tests/vm/run.sh bench
 
+# Every board architecture built (cross.mk), then run under qemu-user against
+# the native build: make test-cross. The Gadget Zero VM test on Debian's arm64
+# kernel under qemu-system-aarch64: make test-arm64.
+cross:
+	@sh tests/cross/deps.sh $(CROSS_ARCHES)
+	@for a in $(CROSS_ARCHES); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+
+test-cross: cross $(DAEMON)
+	@sh tests/cross/smoke.sh $(CROSS_ARCHES)
+
+test-arm64:
+	@sh tests/cross/deps.sh --vm arm64
+	@$(MAKE) --no-print-directory ARCH=arm64 programs
+	@FFS_ARCH=arm64 sh tests/vm/run.sh test
+
+# Debian packages into build-deb/: make deb [DEB_ARCHES="amd64 arm64 armhf armel"]
+DEB_ARCHES ?= amd64
+deb:
+	@sh tests/cross/deb.sh $(DEB_ARCHES)
+
 install: $(DAEMON)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors \
 		$(DESTDIR)$(PREFIX)/share/ffsgadget/configs
@@ -111,8 +138,10 @@ install: $(DAEMON)
 	$(if $(HOST_TOOL),install -m 0755 $(HOST_TOOL) $(DESTDIR)$(PREFIX)/bin/ffsgadget-host)
 	install -m 0644 descriptors/*.conf $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors/
 	install -m 0755 configs/*.sh $(DESTDIR)$(PREFIX)/share/ffsgadget/configs/
+	$(if $(wildcard configs/systemd/*.service),install -d $(DESTDIR)$(SYSTEMD_UNITDIR) && \
+		install -m 0644 configs/systemd/*.service $(DESTDIR)$(SYSTEMD_UNITDIR)/)
 
 clean:
-	rm -rf build build-san build-clang
+	rm -rf build build-san build-clang build-arm64 build-armhf build-armel build-deb
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
