@@ -50,7 +50,7 @@ HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 
 .PHONY: all deps test unit vm-test demo bench clean install \
-        programs cross test-cross test-arm64 deb
+        programs cross test-cross test-arm64 deb test-deb
 all: $(DAEMON) $(HOST_TOOL) $(if $(CROSS),,$(UNIT_BINS))
 programs: $(DAEMON) $(HOST_TOOL)
 
@@ -101,6 +101,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
 	@$(MAKE) --no-print-directory test-cross
+	@$(MAKE) --no-print-directory test-deb
 	@$(MAKE) --no-print-directory vm-test
 
 demo: deps
@@ -130,6 +131,9 @@ test-arm64:
 DEB_ARCHES ?= amd64
 deb:
 	@sh tests/cross/deb.sh $(DEB_ARCHES)
+
+test-deb:
+	@sh tests/cross/deb.sh amd64 $(CROSS_ARCHES)
 
 install: $(DAEMON)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors \
