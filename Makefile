@@ -16,7 +16,13 @@ PKG_CONFIG ?= pkg-config
 # make ARCH=arm64|armhf|armel: cross builds into build-ARCH/
 include cross.mk
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer builds (make fuzz): clang, the library objects instrumented.
+BUILD   ?= build-fuzz
+CC       = clang
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+else ifeq ($(SAN),1)
 BUILD   ?= build-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
@@ -30,7 +36,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
-LIB_PKGS  = libconfig
+LIB_PKGS  = libconfig libusbgx libsystemd
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null) -laio
 
@@ -49,8 +55,14 @@ HOST_LIB_SRCS = $(filter-out host/main.c,$(wildcard host/*.c))
 HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 
+# libFuzzer targets; tests/fuzz/fuzz_host_*.c fuzz the host companion.
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 30
+
 .PHONY: all deps test unit vm-test demo bench clean install \
-        programs cross test-cross test-arm64 deb test-deb
+        programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins
 all: $(DAEMON) $(HOST_TOOL) $(if $(CROSS),,$(UNIT_BINS))
 programs: $(DAEMON) $(HOST_TOOL)
 
@@ -89,6 +101,23 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libffsgadget.a $(LDFLAGS) $(LIB_LIBS) -lcmocka
 
+$(BUILD)/fuzz/fuzz_host_%: tests/fuzz/fuzz_host_%.c $(BUILD)/libffsgadget-host.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -fsanitize=fuzzer -o $@ $< \
+		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libffsgadget.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -DFG_SOURCE_DIR='"$(CURDIR)"' -fsanitize=fuzzer \
+		-o $@ $< $(BUILD)/libffsgadget.a $(LDFLAGS) $(LIB_LIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# make fuzz [FUZZ_SECONDS=60]: every target, seeded from tests/ (run.sh says which).
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) build-fuzz
+
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
@@ -100,6 +129,7 @@ test: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory test-cross
 	@$(MAKE) --no-print-directory test-deb
 	@$(MAKE) --no-print-directory vm-test
@@ -146,6 +176,6 @@ install: $(DAEMON)
 		install -m 0644 configs/systemd/*.service $(DESTDIR)$(SYSTEMD_UNITDIR)/)
 
 clean:
-	rm -rf build build-san build-clang build-arm64 build-armhf build-armel build-deb
+	rm -rf build build-san build-clang build-arm64 build-armhf build-armel build-deb build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
