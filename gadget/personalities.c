@@ -5,9 +5,11 @@
 #include "personality.h"
 
 extern const struct fg_personality fg_zero_personality;
+extern const struct fg_personality fg_hid_personality;
 
 const struct fg_personality *const fg_personalities[] = {
 	&fg_zero_personality,
+	&fg_hid_personality,
 	NULL,
 };
 
