@@ -7,6 +7,11 @@
 #                             and a modules.dep from the host's depmod
 #   cache/<kver>/testusb      tools/usb/testusb.c from Debian's source package
 #
+# FFS_ARCH=arm64 does the same for Debian's arm64 kernel (linux-image-arm64):
+#   cache/<kver>/Image        the packaged kernel (uncompressed on arm64)
+#   cache/<kver>/busybox      busybox-static of that architecture
+# with testusb cross-compiled (tests/cross/deps.sh installs the toolchain).
+#
 # Prints the cache directory on stdout; progress goes to stderr.  Everything is
 # rebuilt only when missing, so a rerun costs a few stat()s.
 # FFS_KVER=6.1.0-NN-amd64 pins the kernel instead of following linux-image-amd64;
@@ -15,6 +20,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${FFS_VM_CACHE:-$here/cache}
+arch=${FFS_ARCH:-amd64}
+# apt names a foreign architecture's packages NAME:ARCH.
+qual=""
+[ "$arch" = "$(dpkg --print-architecture)" ] || qual=":$arch"
 # The modules the guest loads by name; their dependencies are resolved below.
 modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon"
 
@@ -38,21 +47,23 @@ kernel_version() {
 		return
 	fi
 	local dep
-	dep=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n1)
+	dep=$(apt-cache depends "linux-image-$arch$qual" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\([0-9][^:]*\).*$/\1/p' | head -n1)
 	if [ -z "$dep" ]; then
 		apt_update_once
-		dep=$(apt-cache depends linux-image-amd64 |
-			sed -n 's/^ *Depends: linux-image-\([0-9].*\)$/\1/p' | head -n1)
+		dep=$(apt-cache depends "linux-image-$arch$qual" |
+			sed -n 's/^ *Depends: linux-image-\([0-9][^:]*\).*$/\1/p' | head -n1)
 	fi
-	[ -n "$dep" ] || die "cannot tell the kernel version from linux-image-amd64"
+	[ -n "$dep" ] || die "cannot tell the kernel version from linux-image-$arch"
 	echo "$dep"
 }
 
-# download PACKAGE: leaves PACKAGE_*.deb in the cache, prints its path.
+# download PACKAGE[:ARCH]: leaves PACKAGE_*.deb in the cache, prints its path.
 download() {
-	local pkg=$1 deb
-	deb=$(ls "$cache/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+	local pkg=$1 name=${1%%:*} deb
+	local glob="$cache/${name}_*.deb"
+	[ "$name" = "$pkg" ] || glob="$cache/${name}_*_${pkg#*:}.deb"
+	deb=$(ls $glob 2>/dev/null | sort -V | tail -n1 || true)
 	if [ -z "$deb" ]; then
 		log "downloading $pkg"
 		if ! (cd "$cache" && apt-get download -q "$pkg" >/dev/null 2>&1); then
@@ -60,7 +71,7 @@ download() {
 			(cd "$cache" && apt-get download -q "$pkg" >/dev/null) ||
 				die "apt-get download $pkg failed"
 		fi
-		deb=$(ls "$cache/${pkg}"_*.deb | sort -V | tail -n1)
+		deb=$(ls $glob | sort -V | tail -n1)
 	fi
 	echo "$deb"
 }
@@ -102,14 +113,23 @@ collect_modules() {
 
 build_kernel_dir() {
 	local kver=$1 dir=$2 image tmp
-	image=$(download "linux-image-$kver")
+	image=$(download "linux-image-$kver$qual")
 	tmp=$(mktemp -d)
 	log "extracting $(basename "$image")"
 	dpkg-deb -x "$image" "$tmp"
 	mkdir -p "$dir"
-	cp "$tmp/boot/vmlinuz-$kver" "$dir/bzImage"
-	decompress_kernel "$dir/bzImage" "$dir/vmlinux" ||
-		log "could not decompress the kernel; booting bzImage"
+	case $arch in
+	amd64)
+		cp "$tmp/boot/vmlinuz-$kver" "$dir/bzImage"
+		decompress_kernel "$dir/bzImage" "$dir/vmlinux" ||
+			log "could not decompress the kernel; booting bzImage" ;;
+	*)
+		cp "$tmp/boot/vmlinuz-$kver" "$dir/Image"
+		local bb
+		bb=$(download "busybox-static$qual")
+		dpkg-deb --fsys-tarfile "$bb" | tar -xO ./bin/busybox >"$dir/busybox"
+		chmod 0755 "$dir/busybox" ;;
+	esac
 
 	local tree="$tmp/lib/modules/$kver" mods="$dir/modroot/lib/modules/$kver"
 	rm -rf "$dir/modroot"
@@ -137,8 +157,13 @@ build_testusb() {
 	fi
 	log "building testusb"
 	# Static, so the initramfs needs no libc for it.
-	gcc -O2 -pthread -static -o "$dir/testusb.tmp" "$src/tools/usb/testusb.c" ||
-		gcc -O2 -pthread -o "$dir/testusb.tmp" "$src/tools/usb/testusb.c"
+	local cc=gcc
+	if [ "$arch" != amd64 ]; then
+		. "$here/../cross/arch.sh"
+		cc=$(fg_triplet "$arch")-gcc
+	fi
+	$cc -O2 -pthread -static -o "$dir/testusb.tmp" "$src/tools/usb/testusb.c" ||
+		$cc -O2 -pthread -o "$dir/testusb.tmp" "$src/tools/usb/testusb.c"
 	mv "$dir/testusb.tmp" "$dir/testusb"
 }
 

@@ -6,6 +6,8 @@
 #
 # usage: mkinitramfs.sh KERNEL_CACHE_DIR OUTPUT
 # FFS_BUILD=DIR takes the project's binaries from DIR instead of build/.
+# FFS_ARCH=arm64: the kernel cache dir's busybox, binaries from build-arm64/
+# (make ARCH=arm64) with their libraries from the multiarch directories.
 # The image is an uncompressed cpio: a few MB that the kernel unpacks faster
 # than it would decompress them under TCG.
 set -euo pipefail
@@ -13,23 +15,39 @@ set -euo pipefail
 kdir=$1
 out=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-bindir=${FFS_BUILD:-$repo/build}
+arch=${FFS_ARCH:-amd64}
+if [ "$arch" = amd64 ]; then
+	bindir=${FFS_BUILD:-$repo/build}
+else
+	bindir=${FFS_BUILD:-$repo/build-$arch}
+	. "$repo/tests/cross/arch.sh"
+	triplet=$(fg_triplet "$arch")
+fi
 # Staged outside build/: the Makefile includes every *.d file found there.
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 [ -d "$kdir/modroot/lib/modules" ] || die "no modules in $kdir: run fetch.sh"
-busybox=$(command -v busybox) || die "busybox-static is not installed"
-if ldd "$busybox" >/dev/null 2>&1; then
-	die "$busybox is not static: install busybox-static"
+if [ "$arch" = amd64 ]; then
+	busybox=$(command -v busybox) || die "busybox-static is not installed"
+	if ldd "$busybox" >/dev/null 2>&1; then
+		die "$busybox is not static: install busybox-static"
+	fi
+	applets=$("$busybox" --list)
+else
+	busybox=$kdir/busybox
+	[ -x "$busybox" ] || die "no $busybox: run FFS_ARCH=$arch fetch.sh"
+	# shellcheck disable=SC2046 # the qemu command and its options
+	applets=$($(fg_qemu_user "$arch") "$busybox" --list) ||
+		die "cannot run $busybox under qemu-user: install qemu-user"
 fi
 
 mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,tmp,run,root}
 cp -a "$kdir/modroot/lib" "$stage/"
 
 cp "$busybox" "$stage/bin/busybox"
-for applet in $("$busybox" --list); do
+for applet in $applets; do
 	[ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
 done
 # The kernel's request_module() runs /sbin/modprobe (configfs functions).
@@ -46,8 +64,42 @@ copy_binary() {
 		cp -L "$lib" "$stage$lib"
 	done
 }
+# copy_cross_binary PATH: the same for another architecture, where ldd cannot
+# help: the interpreter and the NEEDED entries (recursively), looked up in the
+# multiarch directories, then in the cross toolchain's libc.
+copy_cross_binary() {
+	cp "$1" "$stage/bin/"
+	local queue=$1 seen=" " f interp lib dir found
+	interp=$(readelf -l "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	if [ -n "$interp" ]; then
+		mkdir -p "$stage$(dirname "$interp")"
+		if [ -e "$interp" ]; then cp -L "$interp" "$stage$interp"
+		else cp -L "/usr/$triplet/lib/$(basename "$interp")" "$stage$interp"; fi
+	fi
+	while [ -n "$queue" ]; do
+		set -- $queue
+		f=$1
+		shift
+		queue="$*"
+		for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			case "$seen" in *" $lib "*) continue ;; esac
+			seen="$seen$lib "
+			found=""
+			for dir in /lib/$triplet /usr/lib/$triplet /usr/$triplet/lib; do
+				if [ -e "$dir/$lib" ]; then found=$dir/$lib; break; fi
+			done
+			[ -n "$found" ] || die "$lib (needed by $(basename "$f")) not found for $arch"
+			mkdir -p "$stage/lib/$triplet"
+			cp -L "$found" "$stage/lib/$triplet/$lib"
+			queue="$queue $found"
+		done
+	done
+}
+
 for bin in ffsgadget ffsgadget-host; do
-	if [ -x "$bindir/$bin" ]; then copy_binary "$bindir/$bin"; fi
+	[ -x "$bindir/$bin" ] || continue
+	if [ "$arch" = amd64 ]; then copy_binary "$bindir/$bin"
+	else copy_cross_binary "$bindir/$bin"; fi
 done
 
 mkdir -p "$stage/configs" "$stage/descriptors" "$stage/guest"
