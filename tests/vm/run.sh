@@ -10,7 +10,7 @@
 # "vm: N passed, N failed"; the exit status is the guest's "vm-exit:" status,
 # non-zero when that line is missing (crash, timeout).
 #
-# Environment: FFS_VM_TIMEOUT (seconds; default 120, bench 240),
+# Environment: FFS_VM_TIMEOUT (seconds; default 420, bench 240),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BUILD (where the project binaries are; default build/).
 # FFS_ARCH=arm64 boots Debian's arm64 kernel under qemu-system-aarch64 (-M virt)
@@ -30,7 +30,7 @@ log="$out/$mode.log"
 verbose=${FFS_VM_VERBOSE:-0}
 
 case $mode in
-test | demo) tmo=${FFS_VM_TIMEOUT:-120} ;;
+test | demo) tmo=${FFS_VM_TIMEOUT:-420} ;;
 bench) tmo=${FFS_VM_TIMEOUT:-240} ;;
 shell) tmo=0 ;;
 *) echo "usage: run.sh [test|bench|demo|shell]" >&2; exit 2 ;;
@@ -43,6 +43,7 @@ abort() { echo "vm: $*"; echo "vm: 0 passed, 1 failed"; exit 1; }
 t_start=$(now)
 mkdir -p "$out"
 kdir=$(bash "$here/fetch.sh") || abort "fetch.sh failed"
+bash "$here/dummy-hcd-iso.sh" "$kdir" || abort "dummy-hcd-iso.sh failed"
 bash "$here/mkinitramfs.sh" "$kdir" "$out/initramfs-$mode.cpio" ||
 	abort "mkinitramfs.sh failed"
 t_prep=$(since "$t_start")

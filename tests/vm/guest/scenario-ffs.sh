@@ -4,7 +4,7 @@
 # defines TESTS_PATTERN and TESTS_ZEROS.
 . /guest/ffs.sh
 
-# Iso cannot work on dummy_hcd (no iso endpoints): not asked of anyone.
+# Iso needs a description with iso endpoints: scenario-iso.sh.
 FFS_TESTS=$(echo "$TESTS_PATTERN" | grep -vE '^(15|16|22|23) ')
 FFS_CYCLES=${FFS_CYCLES:-20}
 

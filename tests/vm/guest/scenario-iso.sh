@@ -1,0 +1,78 @@
+# Isochronous streaming, on the project's iso-capable dummy_hcd
+# (tests/vm/dummy_hcd-iso.patch): usbtest's iso tests 15/16/22/23 against the
+# in-kernel SourceSink (iso in alt 1: usbtest alt=1) and against ffsgadget's
+# Gadget Zero; then isostream. Sourced by scenario-test.sh (after lib.sh).
+. /guest/ffs.sh
+
+# Long enough to matter (6400 packets each at interval 1), short for TCG.
+ISO_TESTS='
+15 -c 100 -g 8 -s 8192
+16 -c 100 -g 8 -s 8192
+22 -c 100 -g 8 -s 8192
+23 -c 100 -g 8 -s 8192
+'
+# SourceSink's iso endpoints: 1024 bytes every microframe, 16 requests queued.
+ISO_SS_ATTRS="-a SourceSink.0/isoc_interval=1 -a SourceSink.0/isoc_maxpacket=1024
+-a SourceSink.0/isoc_mult=0 -a SourceSink.0/iso_qlen=16"
+
+# The iso emulation's counters (uframe, slipped, exdev; per endpoint zlp and
+# drop), or nothing on a stock dummy_hcd.
+iso_stats_file() { ls /sys/devices/platform/dummy_udc.*/*/iso_stats 2>/dev/null | head -n 1; }
+iso_stats() { f=$(iso_stats_file) && [ -n "$f" ] && cat "$f"; }
+usbtest_alt() { echo "$1" >/sys/module/usbtest/parameters/alt; }
+
+# iso_usbtests PREFIX: the iso testusb list on the enumerated device.
+iso_usbtests() {
+	tu_header
+	echo "$ISO_TESTS" | while read -r t args; do
+		[ -n "$t" ] || continue
+		# shellcheck disable=SC2086
+		run_testusb "$1/t$t" "$t" $args
+	done
+	iso_stats | detail
+}
+
+# Kernels before 6.10 have no FunctionFS get_alt: alt settings other than 0
+# are stalled, so Gadget Zero carries its iso endpoints in alt 0 there.
+iso_gz_conf() {
+	local v
+	v=$(uname -r | awk -F. '{ printf "%d", $1 * 100 + $2 }')
+	if [ "$v" -ge 610 ]; then
+		echo /descriptors/gadget-zero-iso-alt1.conf
+	else
+		echo /descriptors/gadget-zero-iso.conf
+	fi
+}
+
+section "iso: in-kernel SourceSink, iso in alt 1 (usbtest alt=1)"
+if [ -z "$(iso_stats_file)" ]; then
+	skip iso "stock dummy_hcd (no iso_stats): FFS_VM_STOCK_HCD=1 or not amd64"
+	return 0 2>/dev/null || exit 0
+fi
+iso_stats | detail
+usbtest_alt 1
+# shellcheck disable=SC2086
+if gadget_up -a SourceSink.0/pattern=1 $ISO_SS_ATTRS SourceSink.0 && wait_enum 10; then
+	iso_usbtests baseline/iso
+else
+	fail baseline/iso/enumerate "SourceSink did not enumerate with usbtest bound"
+fi
+gadget_down || fail baseline/iso/teardown "gadget-down.sh failed"
+usbtest_alt -1
+
+if ! ffs_available; then
+	skip ffs/iso "build/ffsgadget not in the image"
+	return 0 2>/dev/null || exit 0
+fi
+conf=$(iso_gz_conf)
+section "iso: ffsgadget Gadget Zero with iso endpoints (${conf##*/})"
+case $conf in *alt1*) usbtest_alt 1 ;; esac
+: >"$FFS_LOG"
+if ffs_up "$conf" --stats; then
+	iso_usbtests ffs/iso
+else
+	fail ffs/iso/enumerate "Gadget Zero with iso did not enumerate with usbtest bound"
+fi
+ffs_down || fail ffs/iso/teardown "gadget-down.sh failed"
+ffs_log
+usbtest_alt -1
