@@ -19,6 +19,7 @@
 
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
+#include <systemd/sd-daemon.h>
 
 #include "ep0.h"
 #include "ffs_blobs.h"
@@ -518,6 +519,8 @@ static int engine_mark_ready(struct fg_engine *e)
 
 	fg_info("descriptors accepted by %s: %zu interface(s), %zu endpoint(s); ready",
 		e->opt->mount, e->model->interface_count, e->model->endpoint_count);
+	/* Under systemd (Type=notify): a no-op without NOTIFY_SOCKET. */
+	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", e->model->name, e->opt->mount);
 	if (!e->opt->ready_file)
 		return 0;
 	f = fopen(e->opt->ready_file, "we");

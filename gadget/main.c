@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "configfs.h"
 #include "describe.h"
 #include "description.h"
 #include "engine.h"
@@ -25,6 +26,11 @@ static void usage(FILE *out)
 		"       ffsgadget check FILE...            validate descriptions\n"
 		"       ffsgadget run [OPTIONS] FILE MOUNT serve FILE on the FunctionFS mounted at MOUNT\n"
 		"       ffsgadget personalities            list the device personalities\n"
+		"       ffsgadget up [OPTIONS] SCHEME      compose the gadget, start its daemons, bind\n"
+		"       ffsgadget down [NAME|SCHEME...]    unbind, stop, unmount, remove (all: no NAME)\n"
+		"       ffsgadget status [NAME]            gadgets, their daemons, the UDCs\n"
+		"       ffsgadget doctor [SCHEME|FILE...]  what the kernel offers, with fixes\n"
+		"       ffsgadget board list|show|install  board profiles (boards/)\n"
 		"\n"
 		"run options:\n"
 		"  --stats / --no-stats   a statistics line every interval (default: when stdout is a TTY)\n"
@@ -203,6 +209,16 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "personalities") == 0)
 		return cmd_personalities();
+	if (strcmp(argv[1], "up") == 0)
+		return fg_cmd_up(argc - 1, argv + 1);
+	if (strcmp(argv[1], "down") == 0)
+		return fg_cmd_down(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return fg_cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "doctor") == 0)
+		return fg_cmd_doctor(argc - 1, argv + 1);
+	if (strcmp(argv[1], "board") == 0)
+		return fg_cmd_board(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("ffsgadget %s\n", FFSGADGET_VERSION);
 		return 0;

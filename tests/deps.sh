@@ -4,7 +4,7 @@
 set -eu
 
 packages="build-essential clang pkg-config libaio-dev libconfig-dev libusbgx-dev
-libusb-1.0-0-dev libcmocka-dev qemu-system-x86 busybox-static cpio kmod xz-utils
+libusb-1.0-0-dev libcmocka-dev libsystemd-dev qemu-system-x86 busybox-static cpio kmod xz-utils
 zstd ca-certificates"
 
 missing=""

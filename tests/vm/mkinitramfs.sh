@@ -25,6 +25,8 @@ else
 fi
 # Staged outside build/: the Makefile includes every *.d file found there.
 stage=$(mktemp -d)
+# mktemp makes it 0700: as the image's root it would lock out every non-root user.
+chmod 0755 "$stage"
 trap 'rm -rf "$stage"' EXIT
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -105,6 +107,8 @@ done
 mkdir -p "$stage/configs" "$stage/descriptors" "$stage/guest"
 cp -a "$repo/configs/." "$stage/configs/"
 cp -a "$repo/descriptors/." "$stage/descriptors/"
+# Board profiles: ffsgadget up finds them beside configs/ (/configs/../boards).
+if [ -d "$repo/boards" ]; then cp -a "$repo/boards" "$stage/boards"; fi
 cp -a "$repo/tests/vm/guest/." "$stage/guest/"
 cp "$repo/tests/vm/guest/init" "$stage/init"
 chmod 0755 "$stage/init"

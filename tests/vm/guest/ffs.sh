@@ -7,9 +7,11 @@ FFS_READY=/run/ffsgadget.ready
 FFS_CONF=/descriptors/gadget-zero.conf
 FFS_LOG=/tmp/ffsgadget.log
 FFS_PID=""
-# Microsoft OS descriptors on (the Gadget Zero description carries ms_os);
-# a vendor code that Gadget Zero's 0x5b/0x5c requests do not collide with.
-FFS_OS_CODE=0xcd
+# The gadget comes from this scheme through "ffsgadget up" (configfs on
+# libusbgx; Microsoft OS descriptors on, vendor code 0xcd); its daemon's PID
+# file is $FFS_RUN/$GADGET/zero.pid.
+FFS_SCHEME=/configs/gadget-zero.scheme
+FFS_RUN=/run/ffsgadget
 
 ffs_available() { [ -x /bin/ffsgadget ] && [ -f "$FFS_CONF" ]; }
 
@@ -58,29 +60,30 @@ ffs_exited() {
 		grep -q '^State:[[:space:]]*Z' "/proc/$FFS_PID/status" 2>/dev/null
 }
 
-# ffs_up [CONF [DAEMON_OPTIONS...]]: function + mount, daemon, bind once the
-# daemon says the kernel took its descriptors, wait for usbtest.
+# ffs_up [CONF [DAEMON_OPTIONS...]]: "ffsgadget up" composes the gadget,
+# mounts FunctionFS, starts the daemon serving CONF, binds once it is ready;
+# then wait for usbtest.
 ffs_up() {
-	local t0
+	local t0 conf=${1:-$FFS_CONF}
+	[ $# -eq 0 ] || shift
 	t0=$(uptime_s)
-	gadget_up -n -o "$FFS_OS_CODE" "$FFS_FUNC" || return 1
-	ffs_start "$@"
-	if ! gadget_bind -r "$FFS_READY" -t 10; then
-		echo "ffs: no readiness file from ffsgadget" | detail
+	if ! ffsgadget up --name "$GADGET" --description "zero=$conf" "$FFS_SCHEME" -- "$@" \
+		>>"$FFS_LOG" 2>&1; then
+		echo "ffs: ffsgadget up failed" | detail
 		ffs_log
 		return 1
 	fi
+	FFS_PID=$(cat "$FFS_RUN/$GADGET/zero.pid")
 	wait_enum 10 || return 1
 	say "  ffsgadget bound, enumerated as $USBDEV ($DEVNODE," \
 		"$(cat "/sys/bus/usb/devices/$USBDEV/speed") Mb/s) in $(elapsed "$t0") s"
 }
 
-# ffs_down: unbind, stop the daemon (it must release ep0 before the umount),
-# remove the gadget.
+# ffs_down: "ffsgadget down": unbind, stop the daemon (and any other holding
+# the mount), umount, remove the gadget.
 ffs_down() {
-	gadget_unbind
-	ffs_stop
-	gadget_down
+	FFS_PID=""
+	ffsgadget down "$GADGET" >>"$FFS_LOG" 2>&1
 }
 
 ffs_log() { [ -f "$FFS_LOG" ] && detail <"$FFS_LOG"; : >"$FFS_LOG"; }

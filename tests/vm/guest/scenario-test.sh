@@ -113,3 +113,5 @@ else
 	skip ffsgadget "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
 . /guest/scenario-iso.sh
+
+[ ! -x /bin/ffsgadget ] || . /guest/scenario-configfs.sh

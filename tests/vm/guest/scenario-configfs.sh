@@ -1,0 +1,187 @@
+# ffsgadget up/down/status/doctor (configfs on libusbgx, issue 3): doctor on
+# this kernel, up/down/up cycles that leave nothing behind, up over a stale
+# gadget, two FunctionFS functions and a kernel function in one gadget with
+# an unprivileged daemon, a slow daemon, a missing and a busy UDC, and the
+# endpoint-budget refusal.  Sourced at the end of scenario-test.sh; runs on
+# its own too (ffs.scenario=configfs).
+. /guest/ffs.sh
+
+CF_SCHEME=/configs/gadget-zero.scheme
+CF_RUN=/run/ffsgadget
+CF_OUT=/tmp/configfs.out
+
+# cf CMD...: ffsgadget with its output kept in $CF_OUT and the log.
+cf() {
+	local rc
+	ffsgadget "$@" >"$CF_OUT" 2>&1
+	rc=$?
+	echo "ffsgadget $* -> $rc" | detail
+	detail <"$CF_OUT"
+	return $rc
+}
+cf_says() { grep -q -- "$1" "$CF_OUT"; }
+
+# Nothing left: no gadget, no FunctionFS mount, no run-dir entry, no daemon.
+cf_clean() {
+	why=""
+	[ -z "$(ls "$CFS")" ] || why="configfs: $(ls "$CFS" | tr '\n' ' ')"
+	! grep -q ' functionfs ' /proc/mounts || why="$why mounts: $(grep ' functionfs ' /proc/mounts | cut -d' ' -f2)"
+	[ -z "$(ls "$CF_RUN" 2>/dev/null)" ] || why="$why run dir: $(ls "$CF_RUN")"
+	! ps -o pid,stat,args | grep -v grep | grep -v ' Z ' | grep -q 'ffsgadget run' ||
+		why="$why daemons: $(ps -o pid,args | grep 'ffsgadget run' | grep -v grep)"
+	[ -z "$why" ]
+}
+check_clean() {
+	if cf_clean; then pass "$1"; else fail "$1" "left behind:$why"; fi
+}
+
+# A scheme derived from gadget-zero.scheme: sed expressions on stdin's copy.
+cf_scheme() { sed "$@" "$CF_SCHEME" >"/tmp/$SCHEME_NAME.scheme"; echo "/tmp/$SCHEME_NAME.scheme"; }
+
+section "ffsgadget doctor on $(uname -r)"
+if cf doctor "$CF_SCHEME"; then pass configfs/doctor-clean; else
+	fail configfs/doctor-clean "doctor reports something missing"; fi
+check configfs/doctor-kernel "no kernel version line" cf_says "version .*$(uname -r | cut -d. -f1-2)"
+check configfs/doctor-modules "libcomposite or usb_f_fs not reported ok" \
+	sh -c "grep -q 'ok  *libcomposite' $CF_OUT && grep -q 'ok  *usb_f_fs' $CF_OUT"
+check configfs/doctor-get-alt "6.1 has no FunctionFS get_alt: not said" \
+	cf_says "get_alt *no (kernel < 6.10)"
+check configfs/doctor-udc "dummy_udc.0 or its board profile missing" \
+	sh -c "grep -q 'ok  *dummy_udc.0' $CF_OUT && grep -q 'qemu-dummy' $CF_OUT"
+check configfs/doctor-probe "the kernel's verdict on gadget-zero.conf missing" \
+	cf_says "accepts its descriptors"
+check_clean configfs/doctor-leaves-nothing
+
+section "ffsgadget up / down: cycles, idempotence, a stale gadget"
+t0=$(uptime_s)
+GADGET_SAVED=$GADGET
+GADGET=gadget-zero
+cycles_ok=1
+i=0
+while [ $i -lt 3 ]; do
+	i=$((i + 1))
+	if ! cf up "$CF_SCHEME"; then cycles_ok=0; why="cycle $i: up failed"; break; fi
+	if ! wait_enum 10; then cycles_ok=0; why="cycle $i: no enumeration"; break; fi
+	if [ $i = 1 ]; then
+		cf up "$CF_SCHEME" && cf_says "already up" && find_device
+		check configfs/up-twice "a second up was not a no-op" [ $? = 0 ]
+		cf status gadget-zero
+		check configfs/status "status does not show the bound gadget and its ready daemon" \
+			sh -c "grep -q 'bound to dummy_udc.0' $CF_OUT && grep -q 'ffs.zero at /dev/ffs-zero, daemon [0-9]* ready' $CF_OUT"
+	fi
+	if ! cf down "$CF_SCHEME"; then cycles_ok=0; why="cycle $i: down failed"; break; fi
+	wait_for 5 device_gone
+	cf_clean || { cycles_ok=0; why="cycle $i: left behind:$why"; break; }
+done
+if [ $cycles_ok = 1 ]; then pass configfs/up-down-x3; else fail configfs/up-down-x3 "$why"; fi
+check configfs/down-twice "down on nothing failed" cf down gadget-zero
+check configfs/down-all-on-nothing "down without a name failed" cf down
+say "  3 up/down cycles in $(elapsed "$t0") s"
+
+# A daemon killed behind up's back leaves a stale gadget: up rebuilds it.
+if cf up "$CF_SCHEME" && wait_enum 10; then
+	kill -9 "$(cat $CF_RUN/gadget-zero/zero.pid)"
+	wait_for 5 device_gone
+	if cf up "$CF_SCHEME" && cf_says "left from an earlier run" && wait_enum 10; then
+		pass configfs/stale-rebuilt
+	else
+		fail configfs/stale-rebuilt "up over a stale gadget did not bring it back"
+	fi
+else
+	fail configfs/stale-rebuilt "up failed"
+fi
+cf down
+check_clean configfs/stale-leaves-nothing
+GADGET=$GADGET_SAVED
+
+section "two FunctionFS functions and a kernel function (Loopback) in one gadget"
+# ffs.one and ffs.two serve Gadget Zero, Loopback.0 is usb_f_ss_lb's; the
+# daemons run as uid/gid 1000 on mounts owned by 1000.
+cat >/tmp/compose.scheme <<'EOF'
+attrs = { bcdUSB = 0x0200; idVendor = 0x0525; idProduct = 0xa4a0; bcdDevice = 0x0101; };
+strings = ( { lang = 0x409; manufacturer = "ffsgadget"; product = "composite"; serialnumber = "42"; } );
+functions = {
+    ffs_one = { instance = "one"; type = "ffs";
+                ffsgadget = { description = "/descriptors/gadget-zero.conf"; }; };
+    ffs_two = { instance = "two"; type = "ffs";
+                ffsgadget = { description = "/descriptors/gadget-zero.conf"; }; };
+    lb = { instance = "0"; type = "Loopback"; };
+};
+configs = ( { id = 1; name = "c";
+              attrs = { bmAttributes = 0x80; bMaxPower = 100; };
+              strings = ( { lang = 0x409; configuration = "two ffs + Loopback"; } );
+              functions = ( "ffs_one", "ffs_two", "lb" ); } );
+ffsgadget = { user = 1000; group = 1000; };
+EOF
+if cf up --name "$GADGET" /tmp/compose.scheme && wait_enum 10; then
+	nif=$(tr -d ' ' <"/sys/bus/usb/devices/$USBDEV/bNumInterfaces")
+	cf status "$GADGET"
+	check configfs/two-ffs "both daemons ready, 3 interfaces ($nif)" \
+		sh -c "[ $nif = 3 ] && [ \$(grep -c 'daemon [0-9]* ready' $CF_OUT) = 2 ]"
+	check configfs/kernel-function "Loopback.0 not in the gadget" cf_says "Loopback.0"
+	pid=$(cat $CF_RUN/$GADGET/one.pid)
+	check configfs/unprivileged "daemon not running as uid 1000" \
+		grep -q "^Uid:[[:space:]]*1000[[:space:]]" "/proc/$pid/status"
+	testusb_once 1 -c 20 -s 16384
+	[ "$TU_STATUS" = ok ] && testusb_once 2 -c 20 -s 16384
+	check configfs/compose-data "bulk OUT/IN through ffs.one: $TU_ERR" [ "$TU_STATUS" = ok ]
+else
+	fail configfs/two-ffs "up or enumeration failed"
+fi
+cf down -v "$GADGET"
+check_clean configfs/compose-leaves-nothing
+
+section "up: endpoint budget, missing and busy UDC, a slow daemon"
+# 4 + 4 + 2 endpoints do not fit a Pi Zero.
+if ! cf up --board raspberrypi-zero /tmp/compose.scheme &&
+	cf_says "needs 10 endpoints; raspberrypi-zero has 7"; then
+	pass configfs/budget-refused
+else
+	fail configfs/budget-refused "no refusal with the expected message"
+fi
+check_clean configfs/budget-leaves-nothing
+
+if ! cf up --udc nosuch.0 "$CF_SCHEME" && cf_says "no UDC named nosuch.0; present: dummy_udc.0"; then
+	pass configfs/udc-missing
+else
+	fail configfs/udc-missing "no clear error for a missing UDC"
+fi
+check_clean configfs/udc-missing-leaves-nothing
+
+if cf up "$CF_SCHEME"; then
+	if ! cf up --name other "$CF_SCHEME" && cf_says "every UDC is in use: dummy_udc.0 (used by gadget-zero)"; then
+		pass configfs/udc-busy
+	else
+		fail configfs/udc-busy "a second gadget was not refused clearly"
+	fi
+	cf down gadget-zero
+else
+	fail configfs/udc-busy "up failed"
+fi
+cf down other
+check_clean configfs/udc-busy-leaves-nothing
+
+# The daemon writes its descriptors 3 s late: up waits for it, binds once,
+# and neither EBUSY nor ENODEV ever reaches the user.
+printf '#!/bin/sh\nsleep 3\nexec "$@"\n' >/tmp/slow-daemon.sh
+chmod 0755 /tmp/slow-daemon.sh
+SCHEME_NAME=slow
+slow=$(cf_scheme 's|description = "\([^"]*\)";|description = "/descriptors/gadget-zero.conf"; wrapper = "/tmp/slow-daemon.sh";|')
+t0=$(uptime_s)
+GADGET_SAVED=$GADGET
+GADGET=slow
+if cf up -v "$slow" && wait_enum 10; then
+	took=$(elapsed "$t0")
+	if grep -qiE 'busy|no such device|retrying' "$CF_OUT"; then
+		fail configfs/slow-daemon "up surfaced a bind error: $(grep -iE 'busy|no such device|retrying' "$CF_OUT" | head -n 1)"
+	elif awk -v t="$took" 'BEGIN { exit !(t >= 3) }'; then
+		pass configfs/slow-daemon
+	else
+		fail configfs/slow-daemon "up returned after $took s, before the daemon could be ready"
+	fi
+else
+	fail configfs/slow-daemon "up with a slow daemon failed"
+fi
+cf down slow
+GADGET=$GADGET_SAVED
+check_clean configfs/slow-leaves-nothing
