@@ -172,6 +172,10 @@ install: $(DAEMON)
 	$(if $(HOST_TOOL),install -m 0755 $(HOST_TOOL) $(DESTDIR)$(PREFIX)/bin/ffsgadget-host)
 	install -m 0644 descriptors/*.conf $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors/
 	install -m 0755 configs/*.sh $(DESTDIR)$(PREFIX)/share/ffsgadget/configs/
+	$(if $(wildcard configs/*.scheme),install -m 0644 configs/*.scheme \
+		$(DESTDIR)$(PREFIX)/share/ffsgadget/configs/)
+	$(if $(wildcard boards/*.conf),install -d $(DESTDIR)$(PREFIX)/share/ffsgadget/boards && \
+		install -m 0644 boards/*.conf $(DESTDIR)$(PREFIX)/share/ffsgadget/boards/)
 	$(if $(wildcard configs/systemd/*.service),install -d $(DESTDIR)$(SYSTEMD_UNITDIR) && \
 		install -m 0644 configs/systemd/*.service $(DESTDIR)$(SYSTEMD_UNITDIR)/)
 

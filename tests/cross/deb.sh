@@ -10,6 +10,8 @@
 # usage: tests/cross/deb.sh [ARCH...]   (default: the build machine's)
 # The copy keeps dpkg-buildpackage's clean step and its ../ outputs out of
 # the working tree. Prints one "deb: N passed, N failed" line.
+# The Makefile runs "sh deb.sh": re-run under bash (arrays, pipefail).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)

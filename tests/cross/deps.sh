@@ -27,7 +27,7 @@ done
 packages=$extra
 for a in $arches; do
 	packages="$packages gcc-$(fg_triplet "$a") libc6-dev-$a-cross pkgconf:$a
-libaio-dev:$a libconfig-dev:$a libusb-1.0-0-dev:$a libusbgx-dev:$a"
+libaio-dev:$a libconfig-dev:$a libusb-1.0-0-dev:$a libusbgx-dev:$a libsystemd-dev:$a"
 done
 
 foreign=$(dpkg --print-foreign-architectures)
@@ -53,6 +53,47 @@ export DEBIAN_FRONTEND=noninteractive
 # A list that fails to download (a mirror mid-sync) leaves the others usable:
 # let the install say whether what we need is there.
 $sudo apt-get update -q >/dev/null 2>&1 || echo "cross-deps: apt-get update reported errors" >&2
-# Other jobs on the machine may hold the dpkg lock for a while.
-# shellcheck disable=SC2086
-$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing >/dev/null
+
+# common_version PKG ARCH...: the newest version of PKG that every one of the
+# architectures (the native one included) can have.
+common_version() {
+	pkg=$1
+	shift
+	vers=$(apt-cache madison "$pkg" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' | sort -u)
+	for a in "$@"; do
+		vers=$(apt-cache madison "$pkg:$a" | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+			sort -u | grep -Fx "$vers" || true)
+	done
+	echo "$vers" | sort -V | tail -n 1
+}
+
+# A library of several architectures (Multi-Arch: same) must be at one version
+# in all of them. A mirror whose native lists are ahead of the foreign ones
+# (security updates land per architecture) makes apt give up: then pin each
+# library it names to the newest version every architecture has, and retry.
+apt_install() {
+	# Other jobs on the machine may hold the dpkg lock for a while.
+	# shellcheck disable=SC2086
+	$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$@"
+}
+want=$missing
+for try in 1 2 3 4; do
+	# shellcheck disable=SC2086
+	apt_install $want >"${TMPDIR:-/tmp}/cross-deps.$$" 2>&1 && break
+	skew=$(sed -n 's/.*Depends: \([^ :]*\):[a-z0-9]* .*but it is not going to be installed.*/\1/p' \
+		"${TMPDIR:-/tmp}/cross-deps.$$" | sort -u)
+	if [ -z "$skew" ] || [ "$try" = 4 ]; then
+		cat "${TMPDIR:-/tmp}/cross-deps.$$" >&2
+		rm -f "${TMPDIR:-/tmp}/cross-deps.$$"
+		exit 1
+	fi
+	for p in $skew; do
+		# shellcheck disable=SC2086
+		v=$(common_version "$p" $arches)
+		[ -n "$v" ] || continue
+		echo "cross-deps: $p at $v for every architecture (the lists disagree)" >&2
+		want="$want $p=$v"
+		for a in $arches; do want="$want $p:$a=$v"; done
+	done
+done
+rm -f "${TMPDIR:-/tmp}/cross-deps.$$"

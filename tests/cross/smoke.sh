@@ -66,8 +66,9 @@ done
 # The test's premise: the CPU chosen for armel would catch ARMv7 code.
 case " $arches " in *" armhf "*)
 	if [ -x build-armhf/ffsgadget ]; then
-		# The shell reports the SIGILL on stderr: hide that too.
-		if { (ulimit -c 0; exec qemu-arm -cpu arm1176 build-armhf/ffsgadget personalities); } >/dev/null 2>&1; then
+		# A shell of its own reports the SIGILL, on a stderr that is hidden.
+		if sh -c 'ulimit -c 0; qemu-arm -cpu arm1176 build-armhf/ffsgadget personalities
+			exit $?' >/dev/null 2>&1; then
 			echo "smoke: FAIL the armhf build ran on an ARM1176: the CPU check proves nothing"
 			failed=$((failed + 1))
 		else
