@@ -133,6 +133,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-cross
 	@$(MAKE) --no-print-directory test-deb
 	@$(MAKE) --no-print-directory vm-test
+	@$(MAKE) --no-print-directory test-arm64
 
 demo: deps
 	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL)
