@@ -54,6 +54,8 @@ HOST_LIBS   := $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null) -lm
 HOST_LIB_SRCS = $(filter-out host/main.c,$(wildcard host/*.c))
 HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
+# The VM guest's HID probe: hidraw, evdev and the HID control socket.
+HIDTOOL       = $(BUILD)/hidtool
 
 # libFuzzer targets; tests/fuzz/fuzz_host_*.c fuzz the host companion.
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
@@ -63,8 +65,8 @@ FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps test unit vm-test demo bench clean install \
         programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins
-all: $(DAEMON) $(HOST_TOOL) $(if $(CROSS),,$(UNIT_BINS))
-programs: $(DAEMON) $(HOST_TOOL)
+all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(if $(CROSS),,$(UNIT_BINS))
+programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL)
 
 deps:
 	@sh tests/deps.sh
@@ -83,6 +85,10 @@ $(BUILD)/libffsgadget-host.a: $(HOST_LIB_OBJS)
 
 $(BUILD)/ffsgadget-host: $(BUILD)/host/main.o $(BUILD)/libffsgadget-host.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(HIDTOOL): tests/vm/hidtool.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BUILD)/libffsgadget.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -121,7 +127,7 @@ fuzz:
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-vm-test: $(DAEMON) $(HOST_TOOL)
+vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL)
 	@sh tests/vm/run.sh test
 
 test: deps

@@ -25,7 +25,7 @@ arch=${FFS_ARCH:-amd64}
 qual=""
 [ "$arch" = "$(dpkg --print-architecture)" ] || qual=":$arch"
 # The modules the guest loads by name; their dependencies are resolved below.
-modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon"
+modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon usbhid hid hid_generic evdev"
 
 log() { echo "fetch: $*" >&2; }
 die() { log "$*"; exit 1; }

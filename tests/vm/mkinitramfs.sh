@@ -98,7 +98,7 @@ copy_cross_binary() {
 	done
 }
 
-for bin in ffsgadget ffsgadget-host; do
+for bin in ffsgadget ffsgadget-host hidtool; do
 	[ -x "$bindir/$bin" ] || continue
 	if [ "$arch" = amd64 ]; then copy_binary "$bindir/$bin"
 	else copy_cross_binary "$bindir/$bin"; fi

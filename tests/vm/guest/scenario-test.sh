@@ -115,3 +115,4 @@ fi
 . /guest/scenario-iso.sh
 
 [ ! -x /bin/ffsgadget ] || . /guest/scenario-configfs.sh
+[ ! -x /bin/ffsgadget ] || [ ! -x /bin/hidtool ] || (. /guest/scenario-hid.sh)
