@@ -163,6 +163,16 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 		s->stats.cancelled++;
 		return;
 	}
+	if (res == -EAGAIN) {
+		/*
+		 * The endpoint was disabled under us (the files are non-blocking;
+		 * AIO reports that as a completion).  Resubmitting would spin until
+		 * the DISABLE event is read: stay idle until the next ENABLE.
+		 */
+		s->enabled = false;
+		s->stats.cancelled++;
+		return;
+	}
 	s->stats.errors++;
 	s->stats.last_error = (int)res;
 }
