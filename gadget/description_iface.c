@@ -17,7 +17,7 @@
 
 #define HID_CLASS 3
 #define HID_REPORT_MAX 65535u       /* wDescriptorLength is 16 bits */
-#define QUEUE_MAX 256
+#define QUEUE_MAX 1024
 #define BUFFER_MAX (4u << 20)
 
 /* What an interface group says for all of its alt settings. */

@@ -183,6 +183,16 @@ static void stream_learn_speed(struct fg_stream *s)
 	else if (ep->type == FG_EP_ISO && s->info.speed == FG_SS)
 		s->info.mult = ep->mult ? ep->mult : 1;
 	s->info.transfer_size = s->buffer_size;
+	s->info.interval_us = 0;
+	if (ep->type != FG_EP_BULK && d.bInterval) {
+		unsigned b = d.bInterval > 16 ? 16 : d.bInterval;
+
+		/* Full-speed interrupt: frames; otherwise 2^(b-1) frames or microframes. */
+		if (s->info.speed == FG_FS && ep->type == FG_EP_INT)
+			s->info.interval_us = 1000u * d.bInterval;
+		else
+			s->info.interval_us = (s->info.speed == FG_FS ? 1000u : 125u) << (b - 1);
+	}
 	if (ep->type == FG_EP_ISO) {
 		per_interval = (size_t)s->info.maxpacket * s->info.mult;
 		if (s->info.speed == FG_SS)
@@ -296,6 +306,8 @@ static void print_stream_stats(const struct fg_stream *s, double mbps, FILE *out
 		fprintf(out, " %" PRIu64 " errors (last: %s)", st->errors, strerror(-st->last_error));
 	if (st->submit_failures)
 		fprintf(out, " %" PRIu64 " submit failures", st->submit_failures);
+	if (st->idle_intervals)
+		fprintf(out, " %" PRIu64 " idle intervals", st->idle_intervals);
 }
 
 static void engine_print_stats(struct fg_engine *e)
@@ -395,6 +407,21 @@ const struct fg_ep_info *fg_engine_endpoint(const struct fg_engine *e, size_t in
 void fg_engine_request_stop(struct fg_engine *e)
 {
 	e->stop = true;
+}
+
+int fg_engine_counters(const struct fg_engine *e, size_t index, struct fg_ep_counters *c)
+{
+	const struct fg_stream_stats *st;
+
+	if (index >= e->stream_count)
+		return -ENOENT;
+	st = &e->streams[index].stats;
+	*c = (struct fg_ep_counters){
+		.transfers = st->transfers, .bytes = st->bytes,
+		.short_transfers = st->short_transfers, .errors = st->errors,
+		.idle_intervals = st->idle_intervals, .last_error = st->last_error,
+	};
+	return 0;
 }
 
 static void on_ep0_ready(void *ctx, int fd)

@@ -6,10 +6,12 @@
 
 extern const struct fg_personality fg_zero_personality;
 extern const struct fg_personality fg_hid_personality;
+extern const struct fg_personality fg_isostream_personality;
 
 const struct fg_personality *const fg_personalities[] = {
 	&fg_zero_personality,
 	&fg_hid_personality,
+	&fg_isostream_personality,
 	NULL,
 };
 

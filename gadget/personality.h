@@ -39,6 +39,24 @@ struct fg_ep_info {
 	 * for bulk and interrupt the description's buffer size.
 	 */
 	size_t transfer_size;
+	/* Interrupt and iso: the service interval at the current speed, in microseconds. */
+	uint32_t interval_us;
+};
+
+/*
+ * What an endpoint's stream did since the daemon started (fg_engine_counters).
+ * idle_intervals, iso only: service intervals in which the kernel held no
+ * request of this endpoint (IN: the host got a zero-length packet; OUT: its
+ * data was dropped), estimated from the times the ring ran empty: a lower
+ * bound, since requests completed but not yet reaped are not seen.
+ */
+struct fg_ep_counters {
+	uint64_t transfers;        /* completed requests */
+	uint64_t bytes;
+	uint64_t short_transfers;  /* fewer bytes than asked for */
+	uint64_t errors;           /* completed with an error (OUT -EOVERFLOW included) */
+	uint64_t idle_intervals;
+	int last_error;            /* negative errno */
 };
 
 /* The engine, opaque to personalities: they reach it only through the calls below. */
@@ -114,6 +132,7 @@ struct fg_personality {
  *   (each asks fill_in again).
  * fg_engine_endpoint: the live endpoint with this 0-based index, or NULL.
  * fg_engine_request_stop: end the loop after the current iteration.
+ * fg_engine_counters: the endpoint's counters; -ENOENT for a bad index.
  */
 #define FG_MAX_WATCHES 8
 int fg_engine_watch(struct fg_engine *e, int fd, void (*ready)(void *ctx, int fd), void *ctx);
@@ -121,6 +140,7 @@ void fg_engine_unwatch(struct fg_engine *e, int fd);
 void fg_engine_kick(struct fg_engine *e);
 const struct fg_ep_info *fg_engine_endpoint(const struct fg_engine *e, size_t index);
 void fg_engine_request_stop(struct fg_engine *e);
+int fg_engine_counters(const struct fg_engine *e, size_t index, struct fg_ep_counters *c);
 
 /* Largest control data stage the engine buffers (wLength is 16 bits). */
 #define FG_CTRL_BUFSIZE 65536

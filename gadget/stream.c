@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -69,6 +70,26 @@ void fg_stream_release(struct fg_stream *s)
 	s->reqs = NULL;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The ring is about to hold a request again: account the time it was empty. */
+static void stream_refilled(struct fg_stream *s)
+{
+	uint64_t empty, interval = (uint64_t)s->info.interval_us * 1000u;
+
+	if (s->empty_generation == s->generation && interval) {
+		empty = now_ns() - s->empty_since_ns;
+		s->stats.idle_intervals += (empty + interval / 2) / interval;
+	}
+	s->empty_since_ns = 0;
+}
+
 /* Readies r for submission; false when the personality has nothing to send. */
 static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
 			   const struct fg_personality *p, void *pstate)
@@ -127,6 +148,8 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 			int rc = io_submit(ctx, n - done, batch + done);
 
 			if (rc > 0) {
+				if (s->empty_since_ns)
+					stream_refilled(s);
 				for (int i = done; i < done + rc; i++)
 					((struct fg_request *)batch[i]->data)->in_flight = true;
 				s->in_flight += (unsigned)rc;
@@ -150,6 +173,10 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 
 	r->in_flight = false;
 	s->in_flight--;
+	if (!s->in_flight && s->enabled && s->info.desc->type == FG_EP_ISO && res >= 0) {
+		s->empty_since_ns = now_ns();
+		s->empty_generation = s->generation;
+	}
 	if (res >= 0) {
 		s->stats.bytes += (uint64_t)res;
 		s->stats.transfers++;

@@ -14,6 +14,12 @@
  *            Either way the request goes back to IDLE and, while the stream
  *            is enabled, straight back in flight.
  *
+ * Iso streams count the service intervals during which the ring was empty
+ * (all requests completed, none resubmitted: a slow personality, or a
+ * source with nothing to send), from the reap of the last completion to the
+ * next submission.  Requests completed but not yet reaped are not seen, so
+ * this is a lower bound; a ring that never empties counts nothing.
+ *
  * Endpoint files are non-blocking: submitting on a disabled endpoint fails
  * at once with -EAGAIN instead of blocking the loop, and the request stays
  * IDLE until the next ENABLE.
@@ -35,6 +41,7 @@ struct fg_stream_stats {
 	uint64_t errors;           /* completed with an error other than a cancel */
 	uint64_t cancelled;        /* -ESHUTDOWN / -ECONNRESET: disable, reset, unbind */
 	uint64_t submit_failures;  /* io_submit refused (other than disabled) */
+	uint64_t idle_intervals;   /* iso: intervals with the ring empty (see below) */
 	int last_error;            /* negative errno of the latest error */
 };
 
@@ -59,6 +66,13 @@ struct fg_stream {
 	bool enabled;
 	unsigned generation;       /* bumped on every enable: speed may have changed */
 	struct fg_stream_stats stats;
+	/*
+	 * Iso: when the last in-flight request was reaped (0: the ring is not
+	 * empty).  The next submission adds the elapsed service intervals,
+	 * rounded, to idle_intervals: the kernel held nothing that long.
+	 */
+	uint64_t empty_since_ns;
+	unsigned empty_generation;
 };
 
 /* Allocates depth requests of buffer_size bytes; page-aligned buffers. */

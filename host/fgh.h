@@ -216,6 +216,15 @@ struct fgh_pattern_ctx {
 	uint8_t *ref;           /* one packet of the expected bytes */
 	uint32_t next_seq;      /* OUT: next number to send */
 	struct fgh_seq seq;     /* IN */
+	/*
+	 * IN, seq: when the caller set now_ns (CLOCK_MONOTONIC, ns), each
+	 * packet's age (now_ns - its timestamp) goes into stamp_age: the
+	 * latency from the device's producing it to its arrival, when both
+	 * share the clock (the VM, a loopback setup).  Ages outside 0..60 s
+	 * (another clock) are not counted.
+	 */
+	uint64_t now_ns;
+	struct fgh_hist *stamp_age;
 };
 /* maxpacket must be nonzero.  0 or -1 (no memory). */
 int fgh_pattern_init(struct fgh_pattern_ctx *c, enum fgh_pattern kind, uint16_t maxpacket);
@@ -243,9 +252,11 @@ uint64_t fgh_hist_upper(unsigned idx);
 struct fgh_counters {
 	uint64_t bytes, transfers, short_transfers, errors, cancelled;
 	uint64_t packets, packet_errors, short_packets;  /* iso */
+	uint64_t empty_packets;    /* iso: zero-length (IN: the device had nothing queued) */
 	uint64_t mismatched;
 	uint64_t first_ns, last_ns;
 	struct fgh_hist latency;   /* ns, submit to complete */
+	struct fgh_hist stamp_age; /* ns, seq IN: device timestamp to arrival */
 };
 /* MB/s, MB = 10^6 bytes; 0 for an empty interval. */
 double fgh_mbps(uint64_t bytes, uint64_t ns);

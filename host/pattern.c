@@ -172,7 +172,12 @@ uint64_t fgh_pattern_check(struct fgh_pattern_ctx *c, const uint8_t *buf, size_t
 		} else if (n < FGH_SEQ_HEADER) {
 			c->seq.runts++;
 		} else {
+			uint64_t stamp = get_le(p + 4, 8);
+
 			fgh_seq_track(&c->seq, (uint32_t)get_le(p, 4));
+			if (c->stamp_age && c->now_ns >= stamp &&
+			    c->now_ns - stamp < UINT64_C(60000000000))
+				fgh_hist_add(c->stamp_age, c->now_ns - stamp);
 			bad += count_diff(p + FGH_SEQ_HEADER, c->ref + FGH_SEQ_HEADER,
 					  n - FGH_SEQ_HEADER);
 		}

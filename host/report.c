@@ -74,8 +74,9 @@ static void stream_text(FILE *out, const struct fgh_stream *s)
 	fprintf(out, "      transfers %" PRIu64 ", short %" PRIu64 ", errors %" PRIu64
 		", cancelled %" PRIu64 "\n", c->transfers, c->short_transfers, c->errors, c->cancelled);
 	if (s->iso_len)
-		fprintf(out, "      iso packets %" PRIu64 ", errored %" PRIu64 ", short %" PRIu64 "\n",
-			c->packets, c->packet_errors, c->short_packets);
+		fprintf(out, "      iso packets %" PRIu64 ", errored %" PRIu64 ", short %" PRIu64
+			" (empty %" PRIu64 ")\n", c->packets, c->packet_errors, c->short_packets,
+			c->empty_packets);
 	if (fgh_stream_is_in(s) && s->cfg.pattern != FGH_PATTERN_NONE) {
 		fprintf(out, "      mismatched bytes %" PRIu64, c->mismatched);
 		if (s->cfg.pattern == FGH_PATTERN_SEQ)
@@ -87,6 +88,10 @@ static void stream_text(FILE *out, const struct fgh_stream *s)
 	fprintf(out, "      latency us: p50 %.1f, p99 %.1f, max %.1f\n",
 		us(fgh_hist_percentile(&c->latency, 50)), us(fgh_hist_percentile(&c->latency, 99)),
 		us(c->latency.max));
+	if (c->stamp_age.n)
+		fprintf(out, "      packet age us (device stamp to arrival): p50 %.1f, p99 %.1f, "
+			"max %.1f\n", us(fgh_hist_percentile(&c->stamp_age, 50)),
+			us(fgh_hist_percentile(&c->stamp_age, 99)), us(c->stamp_age.max));
 	if (s->stalled)
 		fprintf(out, "      endpoint STALLed\n");
 	else if (s->last_error)
@@ -149,6 +154,7 @@ static void stream_json(FILE *out, const struct fgh_stream *s)
 	json_u64(out, "iso_packets", c->packets, true);
 	json_u64(out, "iso_packet_errors", c->packet_errors, true);
 	json_u64(out, "iso_short_packets", c->short_packets, true);
+	json_u64(out, "iso_empty_packets", c->empty_packets, true);
 	json_u64(out, "mismatched_bytes", c->mismatched, true);
 	json_u64(out, "lost", q->lost, true);
 	json_u64(out, "duplicates", q->duplicates, true);

@@ -164,6 +164,11 @@ static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_
 {
 	bool in = fgh_stream_is_in(s);
 
+	if (in && s->cfg.pattern == FGH_PATTERN_SEQ) {
+		s->pat.now_ns = fgh_now_ns();
+		s->pat.stamp_age = &s->c.stamp_age;
+	}
+
 	if (!is_iso(s)) {
 		s->c.bytes += (uint64_t)t->actual_length;
 		if (count_short && t->actual_length < t->length)
@@ -183,6 +188,8 @@ static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_
 		s->c.bytes += d->actual_length;
 		if (d->actual_length < d->length)
 			s->c.short_packets++;
+		if (!d->actual_length)
+			s->c.empty_packets++;
 		if (in && d->actual_length <= s->iso_len)
 			s->c.mismatched += fgh_pattern_check(
 				&s->pat, libusb_get_iso_packet_buffer_simple(t, (unsigned)i),
