@@ -381,8 +381,11 @@ static void iso_refresh(struct isostream *s)
 {
 	struct fg_ep_counters c;
 
-	if (!s->e || !s->started)
+	if (!s->started)
 		return;   /* frozen at stop */
+	s->c.out_lost = s->out_check.lost;
+	if (!s->e)
+		return;
 	if (s->in_index >= 0 && fg_engine_counters(s->e, (size_t)s->in_index, &c) == 0) {
 		s->c.in_underruns = c.idle_intervals - s->base_in.idle_intervals;
 		s->c.in_short = c.short_transfers - s->base_in.short_transfers;
@@ -392,7 +395,6 @@ static void iso_refresh(struct isostream *s)
 		s->c.out_overruns = c.idle_intervals - s->base_out.idle_intervals;
 		s->c.out_errors = c.errors - s->base_out.errors;
 	}
-	s->c.out_lost = s->out_check.lost;
 }
 
 static void iso_log_counters(const struct isostream *s, const char *what)
