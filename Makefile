@@ -146,8 +146,9 @@ demo: deps
 	@sh tests/vm/run.sh demo
 
 bench: deps
-	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL)
+	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL) $(BUILD)/libffsgadget.a
 	@sh tests/vm/run.sh bench
+	@sh tests/bench/iso-instructions.sh $(BUILD)
 
 # Every board architecture built (cross.mk), then run under qemu-user against
 # the native build: make test-cross. The Gadget Zero VM test on Debian's arm64

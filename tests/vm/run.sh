@@ -10,7 +10,7 @@
 # "vm: N passed, N failed"; the exit status is the guest's "vm-exit:" status,
 # non-zero when that line is missing (crash, timeout).
 #
-# Environment: FFS_VM_TIMEOUT (seconds; default 420, bench 240),
+# Environment: FFS_VM_TIMEOUT (seconds; default 420, bench 420),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BUILD (where the project binaries are; default build/).
 # FFS_ARCH=arm64 boots Debian's arm64 kernel under qemu-system-aarch64 (-M virt)
@@ -31,7 +31,7 @@ verbose=${FFS_VM_VERBOSE:-0}
 
 case $mode in
 test | demo) tmo=${FFS_VM_TIMEOUT:-420} ;;
-bench) tmo=${FFS_VM_TIMEOUT:-240} ;;
+bench) tmo=${FFS_VM_TIMEOUT:-420} ;;
 shell) tmo=0 ;;
 *) echo "usage: run.sh [test|bench|demo|shell]" >&2; exit 2 ;;
 esac

@@ -77,3 +77,4 @@ else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
 usbtest_pattern 1
+. /guest/iso-bench.sh
