@@ -56,6 +56,8 @@ HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 # The VM guest's HID probe: hidraw, evdev and the HID control socket.
 HIDTOOL       = $(BUILD)/hidtool
+# The VM's hostile host (usbfs only, no libraries).
+HOSTILE       = $(BUILD)/fg-hostile
 
 # libFuzzer targets; tests/fuzz/fuzz_host_*.c fuzz the host companion.
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
@@ -63,10 +65,10 @@ FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 30
 
-.PHONY: all deps test unit vm-test demo bench clean install \
+.PHONY: all deps test unit vm-test soak demo bench clean install \
         programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins
-all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(if $(CROSS),,$(UNIT_BINS))
-programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL)
+all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(if $(CROSS),,$(UNIT_BINS))
+programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
 
 deps:
 	@sh tests/deps.sh
@@ -85,6 +87,10 @@ $(BUILD)/libffsgadget-host.a: $(HOST_LIB_OBJS)
 
 $(BUILD)/ffsgadget-host: $(BUILD)/host/main.o $(BUILD)/libffsgadget-host.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
+
+$(HOSTILE): tests/vm/hostile.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(HIDTOOL): tests/vm/hidtool.c
 	@mkdir -p $(dir $@)
@@ -127,8 +133,16 @@ fuzz:
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL)
-	@sh tests/vm/run.sh test
+# make test runs it with SAN=1: the VM serves the sanitized daemon.
+vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
+	@FFS_BUILD=$(CURDIR)/$(BUILD) sh tests/vm/run.sh test
+
+# Lifecycle storms at full counts (1000 rebinds, 100 soft disconnects, 100
+# kill -9 restarts) while streaming, sanitized daemon.
+soak: deps
+	@$(MAKE) --no-print-directory SAN=1 $(DAEMON:$(BUILD)/%=build-san/%) \
+		$(HOST_TOOL:$(BUILD)/%=build-san/%) build-san/fg-hostile
+	@FFS_BUILD=$(CURDIR)/build-san sh tests/vm/run.sh soak
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -138,7 +152,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory test-cross
 	@$(MAKE) --no-print-directory test-deb
-	@$(MAKE) --no-print-directory vm-test
+	@$(MAKE) --no-print-directory SAN=1 vm-test
 	@$(MAKE) --no-print-directory test-arm64
 
 demo: deps

@@ -98,7 +98,7 @@ copy_cross_binary() {
 	done
 }
 
-for bin in ffsgadget ffsgadget-host hidtool; do
+for bin in ffsgadget ffsgadget-host fg-hostile hidtool; do
 	[ -x "$bindir/$bin" ] || continue
 	if [ "$arch" = amd64 ]; then copy_binary "$bindir/$bin"
 	else copy_cross_binary "$bindir/$bin"; fi
@@ -113,6 +113,11 @@ cp -a "$repo/tests/vm/guest/." "$stage/guest/"
 cp "$repo/tests/vm/guest/init" "$stage/init"
 chmod 0755 "$stage/init"
 echo "root:x:0:0:root:/root:/bin/sh" >"$stage/etc/passwd"
+# The unprivileged user the daemon runs as (guest/ffs.sh: FFS_USER).
+echo "ffs:x:1000:1000:ffsgadget:/tmp:/bin/sh" >>"$stage/etc/passwd"
+printf 'root:x:0:\nffs:x:1000:\n' >"$stage/etc/group"
+# Which build the binaries came from (build-san: sanitizer reports are checked).
+basename "$bindir" >"$stage/etc/ffsgadget-build"
 
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet -R 0:0) >"$out.tmp"

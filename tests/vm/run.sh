@@ -2,7 +2,8 @@
 # Boots Debian's kernel under QEMU (TCG) with dummy_hcd and runs a scenario
 # from tests/vm/guest/ on both sides of a virtual USB cable.
 #
-# usage: run.sh [test|bench|demo|shell]
+# usage: run.sh [test|bench|demo|soak|shell]
+# (soak: the lifecycle storms at full counts, guest/scenario-soak.sh)
 #
 # The console goes to the terminal and, complete, to build/vm/MODE.log; lines
 # the guest marks as details ("| ...": raw testusb output, dmesg) go to the log
@@ -12,7 +13,7 @@
 #
 # Environment: FFS_VM_TIMEOUT (seconds; default 420, bench 420),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
-# FFS_BUILD (where the project binaries are; default build/).
+# FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_ARCH=arm64 boots Debian's arm64 kernel under qemu-system-aarch64 (-M virt)
 # with the arm64 build (build-arm64/, make ARCH=arm64); logs in build/vm-arm64/.
 # The Makefile runs "sh run.sh": re-run under bash (arrays, pipefail).
@@ -26,14 +27,17 @@ arch=${FFS_ARCH:-amd64}
 export FFS_ARCH=$arch
 out="$repo/build/vm"
 [ "$arch" = amd64 ] || out="$repo/build/vm-$arch"
+# FFS_VM_OUT: another directory for the log and image (runs side by side).
+out=${FFS_VM_OUT:-$out}
 log="$out/$mode.log"
 verbose=${FFS_VM_VERBOSE:-0}
 
 case $mode in
 test | demo) tmo=${FFS_VM_TIMEOUT:-420} ;;
 bench) tmo=${FFS_VM_TIMEOUT:-420} ;;
+soak) tmo=${FFS_VM_TIMEOUT:-5400} ;;
 shell) tmo=0 ;;
-*) echo "usage: run.sh [test|bench|demo|shell]" >&2; exit 2 ;;
+*) echo "usage: run.sh [test|bench|demo|soak|shell]" >&2; exit 2 ;;
 esac
 
 now() { date +%s.%N; }

@@ -3,7 +3,8 @@
 
 FFS_FUNC=ffs.zero
 FFS_MOUNT=/dev/ffs-zero
-FFS_READY=/run/ffsgadget.ready
+# In /tmp (mode 1777): the unprivileged daemon creates it.
+FFS_READY=/tmp/ffsgadget.ready
 FFS_CONF=/descriptors/gadget-zero.conf
 FFS_LOG=/tmp/ffsgadget.log
 FFS_PID=""
@@ -12,6 +13,39 @@ FFS_PID=""
 # file is $FFS_RUN/$GADGET/zero.pid.
 FFS_SCHEME=/configs/gadget-zero.scheme
 FFS_RUN=/run/ffsgadget
+# The daemon runs as this unprivileged user (uid 1000 in the image's
+# /etc/passwd), with no capabilities, on a FunctionFS mount it owns: "ffsgadget
+# up" gets a copy of the scheme with user and group (the mount's uid and gid;
+# rmode/fmode 0750/0660), ffs_start switches with su. FFS_USER= runs as root.
+FFS_USER=${FFS_USER-ffs}
+# ffs_scheme: the scheme to bring up, with $FFS_USER when set.
+ffs_scheme() {
+	local s=${FFS_SCHEME%.scheme}-user.scheme
+	if [ -z "$FFS_USER" ]; then echo "$FFS_SCHEME"; return; fi
+	# Beside the original: relative paths in it stay valid.
+	sed "/^ffsgadget = {/a\\    user = \"$FFS_USER\"; group = \"$FFS_USER\";" \
+		"$FFS_SCHEME" >"$s"
+	echo "$s"
+}
+
+# ffs_priv_check NAME: the daemon is not root, has no capabilities, and the
+# FunctionFS files it uses belong to its user.
+ffs_priv_check() {
+	local st uid caps owner
+	st=/proc/$FFS_PID/status
+	uid=$(awk '/^Uid:/ { print $3 }' "$st")
+	caps=$(awk '/^CapEff:/ { print $2 }' "$st")
+	owner=$(stat -c %u "$FFS_MOUNT/ep0" 2>/dev/null)
+	grep -E '^(Uid|Gid|Cap[A-Za-z]*):' "$st" | detail
+	ls -ln "$FFS_MOUNT" | detail
+	if [ -z "$FFS_USER" ]; then
+		skip "$1" "FFS_USER is empty: the daemon runs as root"
+	elif [ "$uid" != 0 ] && [ "$caps" = 0000000000000000 ] && [ "$owner" = "$uid" ]; then
+		pass "$1"
+	else
+		fail "$1" "daemon euid $uid, CapEff $caps, ep0 owned by uid $owner"
+	fi
+}
 
 ffs_available() { [ -x /bin/ffsgadget ] && [ -f "$FFS_CONF" ]; }
 
@@ -34,8 +68,17 @@ ffs_start() {
 	local conf=${1:-$FFS_CONF}
 	[ $# -eq 0 ] || shift
 	rm -f "$FFS_READY"
-	ffsgadget run --ready-file "$FFS_READY" "$@" "$conf" "$FFS_MOUNT" \
-		>>"${FFS_OUT:-$FFS_LOG}" 2>&1 &
+	if [ -n "$FFS_USER" ]; then
+		# busybox su execs the shell, which execs the daemon: $! is its PID.
+		# (su takes no arguments after -c's ARG0: one command line, no
+		# spaces in the options.)
+		su -m -s /bin/sh "$FFS_USER" -c \
+			"exec ffsgadget run --ready-file $FFS_READY $* $conf $FFS_MOUNT" \
+			>>"${FFS_OUT:-$FFS_LOG}" 2>&1 &
+	else
+		ffsgadget run --ready-file "$FFS_READY" "$@" "$conf" "$FFS_MOUNT" \
+			>>"${FFS_OUT:-$FFS_LOG}" 2>&1 &
+	fi
 	FFS_PID=$!
 }
 
@@ -67,7 +110,7 @@ ffs_up() {
 	local t0 conf=${1:-$FFS_CONF}
 	[ $# -eq 0 ] || shift
 	t0=$(uptime_s)
-	if ! ffsgadget up --name "$GADGET" --description "zero=$conf" "$FFS_SCHEME" -- "$@" \
+	if ! ffsgadget up --name "$GADGET" --description "zero=$conf" "$(ffs_scheme)" -- "$@" \
 		>>"$FFS_LOG" 2>&1; then
 		echo "ffs: ffsgadget up failed" | detail
 		ffs_log

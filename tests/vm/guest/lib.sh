@@ -12,6 +12,31 @@ GZ_PID=a4a0
 USBDEV=""    # sysfs name of the enumerated gadget, e.g. 1-1
 DEVNODE=""   # its usbfs node, e.g. /dev/bus/usb/001/002
 
+# Sanitized builds (make SAN=1 vm-test; /etc/ffsgadget-build says build-san):
+# every ASan/UBSan/LSan report of any project binary goes to $SAN_DIR, and
+# stops the binary (halt_on_error). san_check turns any report into a failure.
+SAN_DIR=/tmp/san
+export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:log_path=$SAN_DIR/asan"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_DIR/ubsan"
+export LSAN_OPTIONS="suppressions=/guest/lsan.supp"
+[ -d "$SAN_DIR" ] || { mkdir -p "$SAN_DIR" && chmod 1777 "$SAN_DIR"; }
+san_build() { grep -q san /etc/ffsgadget-build 2>/dev/null; }
+# san_check NAME: fails NAME with the reports found (their text to the log).
+san_check() {
+	local f n
+	# LSan also logs "Suppressions used" tables: only reports count.
+	n=$(grep -l -E 'ERROR: |runtime error' "$SAN_DIR"/* 2>/dev/null | wc -l)
+	if [ "$n" -eq 0 ]; then
+		if san_build; then pass "$1"; else skip "$1" "binaries not sanitized"; fi
+		return
+	fi
+	for f in $(grep -l -E 'ERROR: |runtime error' "$SAN_DIR"/*); do
+		echo "sanitizer report $f:" | detail
+		detail <"$f"
+	done
+	fail "$1" "$n sanitizer report(s): $(grep -h -m1 'ERROR\|runtime error' "$SAN_DIR"/* | head -n 1)"
+}
+
 say() { echo "$*"; }
 detail() { sed 's/^/| /'; }
 section() { echo; echo "== $*"; }
@@ -105,7 +130,7 @@ find_device() {
 		[ "$(cat "$d/idProduct" 2>/dev/null)" = "$GZ_PID" ] || continue
 		USBDEV=${d##*/}
 		DEVNODE=$(printf '/dev/bus/usb/%03d/%03d' \
-			"$(cat "$d/busnum" 2>/dev/null)" "$(cat "$d/devnum" 2>/dev/null)")
+			"$(cat "$d/busnum" 2>/dev/null)" "$(cat "$d/devnum" 2>/dev/null)" 2>/dev/null)
 		[ -e "$DEVNODE" ] && return 0
 	done
 	return 1

@@ -116,3 +116,9 @@ fi
 
 [ ! -x /bin/ffsgadget ] || . /guest/scenario-configfs.sh
 [ ! -x /bin/ffsgadget ] || [ ! -x /bin/hidtool ] || (. /guest/scenario-hid.sh)
+# Hostile host and lifecycle storms: on the x86 run (sanitized under make test).
+if [ -x /bin/ffsgadget ] && [ "$(uname -m)" = x86_64 ]; then
+	[ ! -x /bin/fg-hostile ] || (. /guest/scenario-hostile.sh)
+	(. /guest/scenario-storm.sh)
+fi
+san_check san/reports
