@@ -49,7 +49,7 @@ if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_
 		if [ -z "$deb" ]; then
 			log "downloading $1"
 			(cd "$cache" && apt-get download -q "$1" >/dev/null 2>&1) ||
-				{ (apt-get update -q || sudo apt-get update -q) >/dev/null 2>&1;
+				{ sh "$here/../apt-update.sh";
 				  (cd "$cache" && apt-get download -q "$1" >/dev/null) ||
 					die "apt-get download $1 failed"; }
 			deb=$(ls "$cache/${1}"_*.deb | sort -V | tail -n1)

@@ -35,9 +35,7 @@ apt_lists_ready=0
 apt_update_once() {
 	[ "$apt_lists_ready" = 1 ] && return 0
 	log "apt-get update"
-	local sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	$sudo apt-get update -q >/dev/null
+	sh "$here/../apt-update.sh"
 	apt_lists_ready=1
 }
 
