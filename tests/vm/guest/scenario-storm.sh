@@ -88,7 +88,17 @@ cycle_kill() {
 	kill -9 "$FFS_PID"
 	wait_for 5 ffs_exited || { why="daemon survived SIGKILL"; return 1; }
 	wait "$FFS_PID" 2>/dev/null
-	wait_for 5 device_gone || { why="device stayed after the daemon died"; return 1; }
+	if ! wait_for 10 device_gone; then
+		# FunctionFS unbinds the gadget when the last of its files closes:
+		# name whoever still holds one, for the log.
+		for p in /proc/[0-9]*; do
+			ls -l "$p/fd" 2>/dev/null | grep -q "$FFS_MOUNT" &&
+				echo "holds $FFS_MOUNT: ${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
+		done | detail
+		dmesg | tail -n 20 | detail
+		why="device stayed after the daemon died"
+		return 1
+	fi
 	ffs_start
 	gadget_bind -r "$FFS_READY" -t 10 || { why="restarted daemon never ready"; return 1; }
 	wait_enum 10 || { why="no enumeration after restart"; return 1; }

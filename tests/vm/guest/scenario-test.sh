@@ -84,6 +84,12 @@ baseline_gadget() {
 			"$(cat /sys/bus/usb/devices/$USBDEV/speed) Mb/s) in $(elapsed "$t0") s"
 }
 
+# run.sh boots once per part (ffs.part=core|iso|reliability on the kernel
+# command line), each within its own time limit; no part given runs them all.
+part=$(sed -n 's/.*ffs\.part=\([^ ]*\).*/\1/p' /proc/cmdline)
+part_wanted() { [ -z "$part" ] || [ "$part" = "$1" ]; }
+
+run_core() {
 section "baseline: in-kernel SourceSink (usb_f_ss_lb) on dummy_hcd, pattern mod63"
 t_start=$(uptime_s)
 if baseline_gadget 1; then
@@ -112,12 +118,14 @@ else
 	section "ffsgadget"
 	skip ffsgadget "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
-. /guest/scenario-iso.sh
-
 [ ! -x /bin/ffsgadget ] || . /guest/scenario-configfs.sh
 [ ! -x /bin/ffsgadget ] || [ ! -x /bin/hidtool ] || (. /guest/scenario-hid.sh)
+}
+
+part_wanted core && run_core
+part_wanted iso && . /guest/scenario-iso.sh
 # Hostile host and lifecycle storms: on the x86 run (sanitized under make test).
-if [ -x /bin/ffsgadget ] && [ "$(uname -m)" = x86_64 ]; then
+if part_wanted reliability && [ -x /bin/ffsgadget ] && [ "$(uname -m)" = x86_64 ]; then
 	[ ! -x /bin/fg-hostile ] || (. /guest/scenario-hostile.sh)
 	(. /guest/scenario-storm.sh)
 fi
