@@ -188,6 +188,15 @@ int fg_ep0_service(struct fg_ep0 *e0)
 
 		if (n == -EAGAIN || n == -EINTR)
 			return 0;
+		if (n == -EIDRM) {
+			/*
+			 * A SETUP was overtaken by a newer event after the kernel
+			 * handed it out; the read that reports it also clears
+			 * the state, so the queue is readable again.
+			 */
+			e0->stats.cancelled++;
+			continue;
+		}
 		if (n < 0)
 			return (int)n;
 		if (n == 0 || (size_t)n % sizeof(events[0]) != 0)

@@ -381,6 +381,19 @@ static void test_short_batch_ends_the_service_call(void **state)
 	assert_int_equal(fx->rec.seen_count, 6);
 }
 
+static void test_cancelled_setup_reported_on_event_read_is_survived(void **state)
+{
+	struct fixture *fx = *state;
+
+	/* FunctionFS reports a SETUP cancelled under us on the next ep0 read. */
+	fx->ffs.force_read_result = -EIDRM;
+	push_event(&fx->ffs, FUNCTIONFS_ENABLE);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fx->ep0.stats.cancelled, 1);
+	assert_int_equal(fx->rec.seen_count, 1);
+	assert_int_equal(fx->rec.seen[0], FG_EV_ENABLE);
+}
+
 static void test_unknown_event_type_is_ignored(void **state)
 {
 	struct fixture *fx = *state;
@@ -468,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ep0_failure_is_returned,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_short_batch_ends_the_service_call,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_cancelled_setup_reported_on_event_read_is_survived,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_event_type_is_ignored,
 						fixture_setup, fixture_teardown),
