@@ -110,8 +110,9 @@ ffs_up() {
 	local t0 conf=${1:-$FFS_CONF}
 	[ $# -eq 0 ] || shift
 	t0=$(uptime_s)
+	# The daemons inherit up's output: FFS_OUT=/dev/console shows them live.
 	if ! ffsgadget up --name "$GADGET" --description "zero=$conf" "$(ffs_scheme)" -- "$@" \
-		>>"$FFS_LOG" 2>&1; then
+		>>"${FFS_OUT:-$FFS_LOG}" 2>&1; then
 		echo "ffs: ffsgadget up failed" | detail
 		ffs_log
 		return 1

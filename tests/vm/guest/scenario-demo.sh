@@ -50,7 +50,7 @@ traffic() {
 
 usbtest_pattern 1
 if ffs_available; then
-	section "demo: Gadget Zero on FunctionFS (configs/gadget-up.sh + ffsgadget)"
+	section "demo: Gadget Zero on FunctionFS (ffsgadget up configs/gadget-zero.scheme)"
 	# The statistics lines are the point of the demo: console, not log.
 	FFS_OUT=/dev/console
 	ffs_up "$FFS_CONF" --stats --interval 1000 || fail demo/up "did not enumerate"
