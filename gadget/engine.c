@@ -310,55 +310,39 @@ static void print_stream_stats(const struct fg_stream *s, double mbps, FILE *out
 		fprintf(out, " %" PRIu64 " idle intervals", st->idle_intervals);
 }
 
-static void engine_print_stats(struct fg_engine *e)
+/*
+ * One line of figures: "stats" every interval, with rates over that
+ * interval; "summary" at exit, with rates over the whole run and totals.
+ */
+static void engine_print_figures(struct fg_engine *e, bool summary)
 {
 	struct timespec now;
 	double dt;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	dt = seconds_between(&e->last_tick, &now);
+	dt = seconds_between(summary ? &e->started : &e->last_tick, &now);
 	if (dt <= 0)
 		dt = 1e-9;
-	printf("stats %.1fs:", seconds_between(&e->started, &now));
+	printf("%s %.1fs:", summary ? "summary" : "stats", seconds_between(&e->started, &now));
 	for (size_t i = 0; i < e->stream_count; i++) {
 		const struct fg_stream *s = &e->streams[i];
-		double mbps = (double)(s->stats.bytes - e->last_bytes[i]) / dt / 1e6;
+		uint64_t since = summary ? 0 : e->last_bytes[i];
 
-		print_stream_stats(s, mbps, stdout);
+		print_stream_stats(s, (double)(s->stats.bytes - since) / dt / 1e6, stdout);
+		if (summary)
+			printf(" %" PRIu64 " bytes %" PRIu64 " cancelled", s->stats.bytes,
+			       s->stats.cancelled);
 		printf(" |");
 		e->last_bytes[i] = s->stats.bytes;
 	}
 	printf(" ep0 %lu setups %lu stalls", e->ep0.stats.setups, e->ep0.stats.stalls);
+	if (summary)
+		printf(" %lu cancelled %lu errors", e->ep0.stats.cancelled, e->ep0.stats.io_errors);
 	if (e->pers->report)
 		e->pers->report(e->pstate, stdout);
 	printf("\n");
 	fflush(stdout);
 	e->last_tick = now;
-}
-
-static void engine_print_summary(struct fg_engine *e)
-{
-	struct timespec now;
-	double total;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	total = seconds_between(&e->started, &now);
-	if (total <= 0)
-		total = 1e-9;
-	printf("summary %.1fs:", total);
-	for (size_t i = 0; i < e->stream_count; i++) {
-		const struct fg_stream *s = &e->streams[i];
-
-		print_stream_stats(s, (double)s->stats.bytes / total / 1e6, stdout);
-		printf(" %" PRIu64 " bytes %" PRIu64 " cancelled |", s->stats.bytes,
-		       s->stats.cancelled);
-	}
-	printf(" ep0 %lu setups %lu stalls %lu cancelled %lu errors", e->ep0.stats.setups,
-	       e->ep0.stats.stalls, e->ep0.stats.cancelled, e->ep0.stats.io_errors);
-	if (e->pers->report)
-		e->pers->report(e->pstate, stdout);
-	printf("\n");
-	fflush(stdout);
 }
 
 static void engine_on_timer(struct fg_engine *e);
@@ -512,7 +496,7 @@ static void engine_on_timer(struct fg_engine *e)
 	if (read(e->timer_fd, &ticks, sizeof(ticks)) < 0)
 		return;
 	if (e->stats_on)
-		engine_print_stats(e);
+		engine_print_figures(e, false);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (e->opt->run_seconds && seconds_between(&e->started, &now) >= e->opt->run_seconds)
 		e->stop = true;
@@ -632,7 +616,7 @@ int fg_engine_run(const struct fg_model *m, const struct fg_personality *p, void
 	rc = engine_loop(&e);
 	if (p->stop)
 		p->stop(pstate);
-	engine_print_summary(&e);
+	engine_print_figures(&e, true);
 out:
 	engine_close(&e);
 	return rc;
