@@ -8,81 +8,50 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <libconfig.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "board.h"
+#include "conf_diag.h"
 
-struct board_parse {
-	const char *path;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail_at(struct board_parse *p, const config_setting_t *at, const char *fmt, ...)
-{
-	char what[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (p->err && p->errlen)
-		snprintf(p->err, p->errlen, "%s:%u: %s", p->path,
-			 at ? config_setting_source_line(at) : 0, what);
-	return -EINVAL;
-}
-
-static int get_uint(struct board_parse *p, const config_setting_t *s, const char *what,
+static int get_uint(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		    unsigned max, unsigned *out)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 0 ||
 	    (unsigned)config_setting_get_int(s) > max)
-		return fail_at(p, s, "%s must be an integer 0..%u", what, max);
+		return fg_conf_fail(p, s, "%s must be an integer 0..%u", what, max);
 	*out = (unsigned)config_setting_get_int(s);
 	return 0;
 }
 
-static int get_bool(struct board_parse *p, const config_setting_t *s, const char *what, bool *out)
+static int get_bool(struct fg_conf_diag *p, const config_setting_t *s, const char *what, bool *out)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-		return fail_at(p, s, "%s must be true or false", what);
+		return fg_conf_fail(p, s, "%s must be true or false", what);
 	*out = config_setting_get_bool(s);
 	return 0;
 }
 
-static int get_str(struct board_parse *p, const config_setting_t *s, const char *what, char *dst,
+static int get_str(struct fg_conf_diag *p, const config_setting_t *s, const char *what, char *dst,
 		   size_t len)
 {
 	const char *v = config_setting_get_string(s);
 
 	if (!v || strlen(v) >= len)
-		return fail_at(p, s, "%s must be a string of up to %zu characters", what, len - 1);
+		return fg_conf_fail(p, s, "%s must be a string of up to %zu characters", what,
+				    len - 1);
 	strcpy(dst, v);
 	return 0;
 }
 
-static int dup_str(struct board_parse *p, const config_setting_t *s, const char *what, char **dst)
-{
-	const char *v = config_setting_get_string(s);
-
-	if (!v || !v[0])
-		return fail_at(p, s, "%s must be a non-empty string", what);
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? 0 : -ENOMEM;
-}
-
-static int get_fifos(struct board_parse *p, const config_setting_t *s, const char *what,
+static int get_fifos(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		     unsigned *out, size_t *count)
 {
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
-		return fail_at(p, s, "%s must be a list of FIFO sizes in bytes", what);
+		return fg_conf_fail(p, s, "%s must be a list of FIFO sizes in bytes", what);
 	if (config_setting_length(s) > FG_BOARD_MAX_FIFOS)
-		return fail_at(p, s, "%s: more than %d FIFOs", what, FG_BOARD_MAX_FIFOS);
+		return fg_conf_fail(p, s, "%s: more than %d FIFOs", what, FG_BOARD_MAX_FIFOS);
 	*count = 0;
 	for (int i = 0; i < config_setting_length(s); i++) {
 		int rc = get_uint(p, config_setting_get_elem(s, (unsigned)i), what, 65536,
@@ -97,61 +66,62 @@ static int get_fifos(struct board_parse *p, const config_setting_t *s, const cha
 	for (int i = 0; i < config_setting_length(g) && \
 	     ((s = config_setting_get_elem(g, (unsigned)i)), (k = config_setting_name(s)), 1); i++)
 
-static int parse_boot_op(struct board_parse *p, const config_setting_t *g, struct fg_boot_op *op)
+static int parse_boot_op(struct fg_conf_diag *p, const config_setting_t *g, struct fg_boot_op *op)
 {
 	const config_setting_t *s;
 	const char *k;
 	int kinds = 0, rc = 0;
 
 	if (!config_setting_is_group(g))
-		return fail_at(p, g, "boot: each step must be a group");
+		return fg_conf_fail(p, g, "boot: each step must be a group");
 	FOR_MEMBERS(g, s, k, i) {
 		if (strcmp(k, "partition") == 0) {
 			const char *v = config_setting_get_string(s);
 
 			if (!v || (strcmp(v, "boot") && strcmp(v, "root")))
-				return fail_at(p, s, "partition must be \"boot\" or \"root\"");
+				return fg_conf_fail(p, s, "partition must be \"boot\" or \"root\"");
 			op->root = strcmp(v, "root") == 0;
 		} else if (strcmp(k, "file") == 0) {
-			rc = dup_str(p, s, "file", &op->file);
+			rc = fg_conf_dup_string(p, s, "file", &op->file);
 		} else if (strcmp(k, "line") == 0) {
 			op->kind = FG_BOOT_LINE, kinds++;
-			rc = dup_str(p, s, "line", &op->text);
+			rc = fg_conf_dup_string(p, s, "line", &op->text);
 		} else if (strcmp(k, "word") == 0) {
 			op->kind = FG_BOOT_WORD, kinds++;
-			rc = dup_str(p, s, "word", &op->text);
+			rc = fg_conf_dup_string(p, s, "word", &op->text);
 		} else if (strcmp(k, "mask") == 0) {
 			op->kind = FG_BOOT_MASK, kinds++;
 			op->root = true;
-			rc = dup_str(p, s, "mask", &op->text);
+			rc = fg_conf_dup_string(p, s, "mask", &op->text);
 		} else if (strcmp(k, "replace") == 0) {
-			rc = dup_str(p, s, "replace", &op->replace);
+			rc = fg_conf_dup_string(p, s, "replace", &op->replace);
 		} else if (strcmp(k, "section") == 0) {
-			rc = dup_str(p, s, "section", &op->section);
+			rc = fg_conf_dup_string(p, s, "section", &op->section);
 		} else if (strcmp(k, "after") == 0) {
-			rc = dup_str(p, s, "after", &op->after);
+			rc = fg_conf_dup_string(p, s, "after", &op->after);
 		} else if (strcmp(k, "comment") == 0) {
-			rc = dup_str(p, s, "comment", &op->comment);
+			rc = fg_conf_dup_string(p, s, "comment", &op->comment);
 		} else {
-			return fail_at(p, s, "boot: unknown key '%s' (partition, file, line, word, "
-				       "mask, replace, section, after, comment)", k);
+			return fg_conf_fail(p, s, "boot: unknown key '%s' (partition, file, line, "
+					    "word, mask, replace, section, after, comment)", k);
 		}
 		if (rc < 0)
 			return rc;
 	}
 	if (kinds != 1)
-		return fail_at(p, g, "boot: each step has exactly one of line, word, mask");
+		return fg_conf_fail(p, g, "boot: each step has exactly one of line, word, mask");
 	if (op->kind != FG_BOOT_MASK && !op->file)
-		return fail_at(p, g, "boot: a line or word step needs file");
+		return fg_conf_fail(p, g, "boot: a line or word step needs file");
 	if ((op->file && (op->file[0] == '/' || strstr(op->file, ".."))) ||
 	    (op->kind == FG_BOOT_MASK && strchr(op->text, '/')))
-		return fail_at(p, g, "boot: paths are relative to the partition, without '..'");
+		return fg_conf_fail(p, g,
+				    "boot: paths are relative to the partition, without '..'");
 	if (op->kind == FG_BOOT_WORD && strpbrk(op->text, " \t\n"))
-		return fail_at(p, g, "boot: a word has no blanks");
+		return fg_conf_fail(p, g, "boot: a word has no blanks");
 	return 0;
 }
 
-static int parse_board(struct board_parse *p, const config_setting_t *g, struct fg_board *b)
+static int parse_board(struct fg_conf_diag *p, const config_setting_t *g, struct fg_board *b)
 {
 	const config_setting_t *s, *t;
 	const char *k, *kk;
@@ -162,7 +132,7 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 		if (strcmp(k, "name") == 0) {
 			rc = get_str(p, s, "name", b->name, sizeof(b->name));
 		} else if (strcmp(k, "summary") == 0) {
-			rc = dup_str(p, s, "summary", &b->summary);
+			rc = fg_conf_dup_string(p, s, "summary", &b->summary);
 		} else if (strcmp(k, "udc") == 0 && config_setting_is_group(s)) {
 			FOR_MEMBERS(s, t, kk, j) {
 				if (strcmp(kk, "driver") == 0)
@@ -172,16 +142,18 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 					rc = get_str(p, t, "udc.pattern", b->udc_pattern,
 						     sizeof(b->udc_pattern));
 				else
-					rc = fail_at(p, t, "udc: unknown key '%s' (driver, pattern)", kk);
+					rc = fg_conf_fail(p, t, "udc: unknown key '%s' "
+							  "(driver, pattern)", kk);
 				if (rc < 0)
 					return rc;
 			}
 		} else if (strcmp(k, "model") == 0) {
 			if (!config_setting_is_array(s) || config_setting_length(s) > 4)
-				return fail_at(p, s, "model must be a list of up to 4 patterns");
+				return fg_conf_fail(p, s,
+						    "model must be a list of up to 4 patterns");
 			for (int j = 0; j < config_setting_length(s); j++) {
-				rc = dup_str(p, config_setting_get_elem(s, (unsigned)j), "model",
-					     &b->models[b->model_count++]);
+				rc = fg_conf_dup_string(p, config_setting_get_elem(s, (unsigned)j),
+							"model", &b->models[b->model_count++]);
 				if (rc < 0)
 					return rc;
 			}
@@ -194,8 +166,8 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 				else if (strcmp(kk, "total") == 0)
 					rc = get_uint(p, t, "endpoints.total", 30, &b->ep_total);
 				else
-					rc = fail_at(p, t, "endpoints: unknown key '%s' (in, out, total)",
-						     kk);
+					rc = fg_conf_fail(p, t, "endpoints: unknown key '%s' "
+							  "(in, out, total)", kk);
 				if (rc < 0)
 					return rc;
 			}
@@ -210,8 +182,8 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 					rc = get_uint(p, t, "fifo.out_shared", 65536,
 						      &b->fifo_out_shared);
 				else
-					rc = fail_at(p, t, "fifo: unknown key '%s' (in, out, out_shared)",
-						     kk);
+					rc = fg_conf_fail(p, t, "fifo: unknown key '%s' "
+							  "(in, out, out_shared)", kk);
 				if (rc < 0)
 					return rc;
 			}
@@ -223,9 +195,10 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 			rc = get_bool(p, s, "super_speed", &b->super_speed);
 		} else if (strcmp(k, "boot") == 0) {
 			if (!config_setting_is_list(s))
-				return fail_at(p, s, "boot must be a list ( {...}, ... )");
+				return fg_conf_fail(p, s, "boot must be a list ( {...}, ... )");
 			if (config_setting_length(s) > FG_BOARD_MAX_BOOT)
-				return fail_at(p, s, "boot: more than %d steps", FG_BOARD_MAX_BOOT);
+				return fg_conf_fail(p, s, "boot: more than %d steps",
+						    FG_BOARD_MAX_BOOT);
 			for (int j = 0; j < config_setting_length(s); j++) {
 				rc = parse_boot_op(p, config_setting_get_elem(s, (unsigned)j),
 						   &b->boot[b->boot_count++]);
@@ -233,17 +206,18 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 					return rc;
 			}
 		} else {
-			return fail_at(p, s, "board: unknown key '%s' (name, summary, udc, model, "
-				       "endpoints, fifo, iso, high_bandwidth_iso, super_speed, boot)",
-				       k);
+			return fg_conf_fail(p, s, "board: unknown key '%s' (name, summary, udc, "
+					    "model, endpoints, fifo, iso, high_bandwidth_iso, "
+					    "super_speed, boot)", k);
 		}
 		if (rc < 0)
 			return rc;
 	}
 	if (!b->name[0])
-		return fail_at(p, g, "board needs a name");
+		return fg_conf_fail(p, g, "board needs a name");
 	if (!b->ep_total)
-		return fail_at(p, g, "board needs endpoints = { in = N; out = N; total = N; }");
+		return fg_conf_fail(p, g,
+				    "board needs endpoints = { in = N; out = N; total = N; }");
 	if (!b->ep_in)
 		b->ep_in = b->ep_total;
 	if (!b->ep_out)
@@ -253,34 +227,22 @@ static int parse_board(struct board_parse *p, const config_setting_t *g, struct 
 
 int fg_board_load(const char *path, struct fg_board *b, char *err, size_t errlen)
 {
-	struct board_parse p = { .path = path, .err = err, .errlen = errlen };
+	struct fg_conf_diag p = { .path = path, .err = err, .errlen = errlen, .zero_line = true };
 	const config_setting_t *g;
 	config_t cfg;
-	FILE *f;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
-	f = fopen(path, "re");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	rc = fg_conf_read(&p, &cfg);
+	if (rc < 0)
 		return rc;
-	}
-	config_init(&cfg);
-	if (config_read(&cfg, f) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
-			 config_error_text(&cfg));
-		rc = -EINVAL;
-	} else {
-		g = config_setting_get_member(config_root_setting(&cfg), "board");
-		if (!g || !config_setting_is_group(g) ||
-		    config_setting_length(config_root_setting(&cfg)) != 1)
-			rc = fail_at(&p, g, "a profile holds exactly one group: board = { ... };");
-		else
-			rc = parse_board(&p, g, b);
-	}
+	g = config_setting_get_member(config_root_setting(&cfg), "board");
+	if (!g || !config_setting_is_group(g) ||
+	    config_setting_length(config_root_setting(&cfg)) != 1)
+		rc = fg_conf_fail(&p, g, "a profile holds exactly one group: board = { ... };");
+	else
+		rc = parse_board(&p, g, b);
 	config_destroy(&cfg);
-	fclose(f);
 	if (rc < 0)
 		fg_board_free(b);
 	return rc;

@@ -9,39 +9,14 @@
 #include <grp.h>
 #include <libconfig.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <usbg/usbg.h>
 
+#include "conf_diag.h"
 #include "scheme.h"
-
-struct scheme_parse {
-	const char *path;
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 3, 4)))
-static int fail_at(struct scheme_parse *p, const config_setting_t *at, const char *fmt, ...)
-{
-	char what[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (p->err && p->errlen) {
-		if (at && config_setting_source_line(at))
-			snprintf(p->err, p->errlen, "%s:%u: %s", p->path,
-				 config_setting_source_line(at), what);
-		else
-			snprintf(p->err, p->errlen, "%s: %s", p->path, what);
-	}
-	return -EINVAL;
-}
 
 static char *join_dir(const char *base_file, const char *rel)
 {
@@ -57,35 +32,23 @@ static char *join_dir(const char *base_file, const char *rel)
 	return out;
 }
 
-static int copy_name(struct scheme_parse *p, const config_setting_t *s, const char *what,
+static int copy_name(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		     char *dst, size_t len)
 {
 	const char *v = config_setting_get_string(s);
 
 	if (!v)
-		return fail_at(p, s, "%s must be a string", what);
+		return fg_conf_fail(p, s, "%s must be a string", what);
 	if (!v[0] || strlen(v) >= len || strchr(v, '/') || strcmp(v, ".") == 0 ||
 	    strcmp(v, "..") == 0)
-		return fail_at(p, s, "%s '%s' must be 1..%zu characters without '/'", what, v,
-			       len - 1);
+		return fg_conf_fail(p, s, "%s '%s' must be 1..%zu characters without '/'", what, v,
+				    len - 1);
 	strcpy(dst, v);
 	return 0;
 }
 
-static int dup_string(struct scheme_parse *p, const config_setting_t *s, const char *what,
-		      char **dst)
-{
-	const char *v = config_setting_get_string(s);
-
-	if (!v || !v[0])
-		return fail_at(p, s, "%s must be a non-empty string", what);
-	free(*dst);
-	*dst = strdup(v);
-	return *dst ? 0 : -ENOMEM;
-}
-
 /* Seconds, as an integer or a float. */
-static int get_ms(struct scheme_parse *p, const config_setting_t *s, const char *what,
+static int get_ms(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		  unsigned *ms)
 {
 	double v;
@@ -95,15 +58,15 @@ static int get_ms(struct scheme_parse *p, const config_setting_t *s, const char 
 	else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
 		v = config_setting_get_float(s);
 	else
-		return fail_at(p, s, "%s must be a number of seconds", what);
+		return fg_conf_fail(p, s, "%s must be a number of seconds", what);
 	if (v < 0 || v > 3600)
-		return fail_at(p, s, "%s must be 0..3600 seconds", what);
+		return fg_conf_fail(p, s, "%s must be 0..3600 seconds", what);
 	*ms = (unsigned)(v * 1000 + 0.5);
 	return 0;
 }
 
 /* A file mode: a string read in octal ("0660"), or an integer. */
-static int get_mode(struct scheme_parse *p, const config_setting_t *s, const char *what,
+static int get_mode(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		    unsigned *mode)
 {
 	long v;
@@ -115,19 +78,19 @@ static int get_mode(struct scheme_parse *p, const config_setting_t *s, const cha
 		errno = 0;
 		v = strtol(str, &end, 8);
 		if (errno || end == str || *end)
-			return fail_at(p, s, "%s '%s' is not an octal mode", what, str);
+			return fg_conf_fail(p, s, "%s '%s' is not an octal mode", what, str);
 	} else if (config_setting_type(s) == CONFIG_TYPE_INT) {
 		v = config_setting_get_int(s);
 	} else {
-		return fail_at(p, s, "%s must be an octal string such as \"0660\"", what);
+		return fg_conf_fail(p, s, "%s must be an octal string such as \"0660\"", what);
 	}
 	if (v <= 0 || v > 07777)
-		return fail_at(p, s, "%s must be 0001..07777", what);
+		return fg_conf_fail(p, s, "%s must be 0001..07777", what);
 	*mode = (unsigned)v;
 	return 0;
 }
 
-static int get_owner(struct scheme_parse *p, const config_setting_t *s, bool group,
+static int get_owner(struct fg_conf_diag *p, const config_setting_t *s, bool group,
 		     struct fg_scheme *sc)
 {
 	const char *what = group ? "group" : "user";
@@ -136,7 +99,7 @@ static int get_owner(struct scheme_parse *p, const config_setting_t *s, bool gro
 		int v = config_setting_get_int(s);
 
 		if (v < 0)
-			return fail_at(p, s, "%s must be a name or an id >= 0", what);
+			return fg_conf_fail(p, s, "%s must be a name or an id >= 0", what);
 		if (group)
 			sc->gid = (gid_t)v, sc->has_gid = true;
 		else
@@ -144,20 +107,20 @@ static int get_owner(struct scheme_parse *p, const config_setting_t *s, bool gro
 		return 0;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return fail_at(p, s, "%s must be a name or an id", what);
+		return fg_conf_fail(p, s, "%s must be a name or an id", what);
 	if (group) {
 		const struct group *gr = getgrnam(config_setting_get_string(s));
 
 		if (!gr)
-			return fail_at(p, s, "no group '%s' on this system",
-				       config_setting_get_string(s));
+			return fg_conf_fail(p, s, "no group '%s' on this system",
+					    config_setting_get_string(s));
 		sc->gid = gr->gr_gid, sc->has_gid = true;
 	} else {
 		const struct passwd *pw = getpwnam(config_setting_get_string(s));
 
 		if (!pw)
-			return fail_at(p, s, "no user '%s' on this system",
-				       config_setting_get_string(s));
+			return fg_conf_fail(p, s, "no user '%s' on this system",
+					    config_setting_get_string(s));
 		sc->uid = pw->pw_uid, sc->has_uid = true;
 		if (!sc->has_gid)
 			sc->gid = pw->pw_gid, sc->has_gid = true;
@@ -165,10 +128,10 @@ static int get_owner(struct scheme_parse *p, const config_setting_t *s, bool gro
 	return 0;
 }
 
-static int parse_os_desc(struct scheme_parse *p, const config_setting_t *g, struct fg_scheme *sc)
+static int parse_os_desc(struct fg_conf_diag *p, const config_setting_t *g, struct fg_scheme *sc)
 {
 	if (!config_setting_is_group(g))
-		return fail_at(p, g, "ffsgadget.os_desc must be a group");
+		return fg_conf_fail(p, g, "ffsgadget.os_desc must be a group");
 	sc->os_desc = true;
 	sc->os_vendor_code = 0xcd;
 	strcpy(sc->os_qw_sign, "MSFT100");
@@ -181,33 +144,35 @@ static int parse_os_desc(struct scheme_parse *p, const config_setting_t *g, stru
 			int v = config_setting_get_int(s);
 
 			if (config_setting_type(s) != CONFIG_TYPE_INT || v < 1 || v > 255)
-				return fail_at(p, s, "os_desc.vendor_code must be 0x01..0xff");
+				return fg_conf_fail(p, s, "os_desc.vendor_code must be 0x01..0xff");
 			sc->os_vendor_code = (uint8_t)v;
 		} else if (strcmp(k, "qw_sign") == 0) {
 			const char *v = config_setting_get_string(s);
 
 			if (!v || strlen(v) != 7)
-				return fail_at(p, s, "os_desc.qw_sign must be 7 characters (\"MSFT100\")");
+				return fg_conf_fail(p, s,
+						    "os_desc.qw_sign must be 7 characters (\"MSFT100\")");
 			strcpy(sc->os_qw_sign, v);
 		} else if (strcmp(k, "config") == 0) {
 			if (config_setting_type(s) != CONFIG_TYPE_INT ||
 			    config_setting_get_int(s) < 1 || config_setting_get_int(s) > 255)
-				return fail_at(p, s, "os_desc.config must be a configuration id 1..255");
+				return fg_conf_fail(p, s,
+						    "os_desc.config must be a configuration id 1..255");
 			sc->os_config = config_setting_get_int(s);
 		} else {
-			return fail_at(p, s, "os_desc: unknown key '%s' (vendor_code, qw_sign, config)",
-				       k);
+			return fg_conf_fail(p, s, "os_desc: unknown key '%s' (vendor_code, "
+					    "qw_sign, config)", k);
 		}
 	}
 	return 0;
 }
 
-static int parse_settings(struct scheme_parse *p, const config_setting_t *g, struct fg_scheme *sc)
+static int parse_settings(struct fg_conf_diag *p, const config_setting_t *g, struct fg_scheme *sc)
 {
 	int rc = 0;
 
 	if (!config_setting_is_group(g))
-		return fail_at(p, g, "'ffsgadget' must be a group");
+		return fg_conf_fail(p, g, "'ffsgadget' must be a group");
 	for (int i = 0; i < config_setting_length(g) && rc == 0; i++) {
 		const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
 		const char *k = config_setting_name(s);
@@ -219,11 +184,11 @@ static int parse_settings(struct scheme_parse *p, const config_setting_t *g, str
 		else if (strcmp(k, "board") == 0)
 			rc = copy_name(p, s, "board", sc->board, sizeof(sc->board));
 		else if (strcmp(k, "mount_dir") == 0)
-			rc = dup_string(p, s, "mount_dir", &sc->mount_dir);
+			rc = fg_conf_dup_string(p, s, "mount_dir", &sc->mount_dir);
 		else if (strcmp(k, "run_dir") == 0)
-			rc = dup_string(p, s, "run_dir", &sc->run_dir);
+			rc = fg_conf_dup_string(p, s, "run_dir", &sc->run_dir);
 		else if (strcmp(k, "log") == 0)
-			rc = dup_string(p, s, "log", &sc->log);
+			rc = fg_conf_dup_string(p, s, "log", &sc->log);
 		else if (strcmp(k, "user") == 0)
 			rc = get_owner(p, s, false, sc);
 		else if (strcmp(k, "group") == 0)
@@ -239,10 +204,9 @@ static int parse_settings(struct scheme_parse *p, const config_setting_t *g, str
 		else if (strcmp(k, "os_desc") == 0)
 			rc = parse_os_desc(p, s, sc);
 		else
-			rc = fail_at(p, s,
-				     "ffsgadget: unknown key '%s' (name, udc, board, mount_dir, "
-				     "run_dir, log, user, group, rmode, fmode, ready_timeout, "
-				     "bind_timeout, os_desc)", k);
+			rc = fg_conf_fail(p, s, "ffsgadget: unknown key '%s' (name, udc, board, "
+					  "mount_dir, run_dir, log, user, group, rmode, fmode, "
+					  "ready_timeout, bind_timeout, os_desc)", k);
 	}
 	if (rc == 0 && sc->udc[0] && strcmp(sc->udc, "auto") == 0)
 		sc->udc[0] = '\0';
@@ -251,7 +215,7 @@ static int parse_settings(struct scheme_parse *p, const config_setting_t *g, str
 	return rc;
 }
 
-static int parse_ffs(struct scheme_parse *p, const config_setting_t *fn, const char *instance,
+static int parse_ffs(struct fg_conf_diag *p, const config_setting_t *fn, const char *instance,
 		     struct fg_scheme *sc)
 {
 	const config_setting_t *g = config_setting_get_member(fn, "ffsgadget");
@@ -259,14 +223,14 @@ static int parse_ffs(struct scheme_parse *p, const config_setting_t *fn, const c
 	int rc = 0;
 
 	if (!g || !config_setting_is_group(g))
-		return fail_at(p, fn,
-			       "ffs function '%s' needs ffsgadget = { description = \"FILE\"; }",
-			       instance);
+		return fg_conf_fail(p, fn,
+				    "ffs function '%s' needs ffsgadget = { description = \"FILE\"; }",
+				    instance);
 	for (size_t i = 0; i < sc->ffs_count; i++)
 		if (strcmp(sc->ffs[i].instance, instance) == 0)
-			return fail_at(p, fn, "ffs function '%s' appears twice", instance);
+			return fg_conf_fail(p, fn, "ffs function '%s' appears twice", instance);
 	if (sc->ffs_count + sc->kfunc_count >= FG_SCHEME_MAX_FUNCS)
-		return fail_at(p, fn, "more than %d functions", FG_SCHEME_MAX_FUNCS);
+		return fg_conf_fail(p, fn, "more than %d functions", FG_SCHEME_MAX_FUNCS);
 	f = &sc->ffs[sc->ffs_count++];
 	snprintf(f->instance, sizeof(f->instance), "%s", instance);
 	f->line = config_setting_source_line(fn);
@@ -278,38 +242,39 @@ static int parse_ffs(struct scheme_parse *p, const config_setting_t *fn, const c
 			const char *v = config_setting_get_string(s);
 
 			if (!v || !v[0])
-				return fail_at(p, s, "description must be a file name");
+				return fg_conf_fail(p, s, "description must be a file name");
 			f->description = join_dir(p->path, v);
 			if (!f->description)
 				return -ENOMEM;
 		} else if (strcmp(k, "wrapper") == 0) {
-			rc = dup_string(p, s, "wrapper", &f->wrapper);
+			rc = fg_conf_dup_string(p, s, "wrapper", &f->wrapper);
 		} else if (strcmp(k, "args") == 0) {
 			if (!config_setting_is_array(s) && !config_setting_is_list(s))
-				return fail_at(p, s, "args must be a list of strings");
+				return fg_conf_fail(p, s, "args must be a list of strings");
 			for (int j = 0; j < config_setting_length(s); j++) {
 				const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
 
 				if (f->arg_count >= FG_SCHEME_MAX_ARGS)
-					return fail_at(p, e, "more than %d args", FG_SCHEME_MAX_ARGS);
+					return fg_conf_fail(p, e, "more than %d args",
+							    FG_SCHEME_MAX_ARGS);
 				if (config_setting_type(e) != CONFIG_TYPE_STRING)
-					return fail_at(p, e, "args must be a list of strings");
+					return fg_conf_fail(p, e, "args must be a list of strings");
 				f->args[f->arg_count] = strdup(config_setting_get_string(e));
 				if (!f->args[f->arg_count++])
 					return -ENOMEM;
 			}
 		} else {
-			rc = fail_at(p, s, "ffs function '%s': unknown key '%s' (description, "
-				     "wrapper, args)", instance, k);
+			rc = fg_conf_fail(p, s, "ffs function '%s': unknown key '%s' (description, "
+					  "wrapper, args)", instance, k);
 		}
 	}
 	if (rc == 0 && !f->description)
-		rc = fail_at(p, g, "ffs function '%s' names no description", instance);
+		rc = fg_conf_fail(p, g, "ffs function '%s' names no description", instance);
 	return rc;
 }
 
 /* One function definition: a group with type and instance. */
-static int parse_function(struct scheme_parse *p, const config_setting_t *fn, struct fg_scheme *sc)
+static int parse_function(struct fg_conf_diag *p, const config_setting_t *fn, struct fg_scheme *sc)
 {
 	const config_setting_t *t = config_setting_get_member(fn, "type");
 	const config_setting_t *in = config_setting_get_member(fn, "instance");
@@ -317,21 +282,22 @@ static int parse_function(struct scheme_parse *p, const config_setting_t *fn, st
 	struct fg_scheme_kfunc *k;
 
 	if (!config_setting_is_group(fn))
-		return fail_at(p, fn, "a function must be a group");
+		return fg_conf_fail(p, fn, "a function must be a group");
 	if (!t || !(type = config_setting_get_string(t)))
-		return fail_at(p, fn, "function needs type = \"...\"");
+		return fg_conf_fail(p, fn, "function needs type = \"...\"");
 	if (!in || !(instance = config_setting_get_string(in)) || !instance[0] ||
 	    strlen(instance) >= FG_SCHEME_NAME_MAX || strchr(instance, '/'))
-		return fail_at(p, fn, "function needs instance = \"...\" (1..%d characters, no '/')",
-			       FG_SCHEME_NAME_MAX - 1);
+		return fg_conf_fail(p, fn,
+				    "function needs instance = \"...\" (1..%d characters, no '/')",
+				    FG_SCHEME_NAME_MAX - 1);
 	if (usbg_lookup_function_type(type) < 0)
-		return fail_at(p, t, "function type '%s' is unknown to libusbgx", type);
+		return fg_conf_fail(p, t, "function type '%s' is unknown to libusbgx", type);
 	if (strcmp(type, "ffs") == 0)
 		return parse_ffs(p, fn, instance, sc);
 	if (config_setting_get_member(fn, "ffsgadget"))
-		return fail_at(p, fn, "only ffs functions take an ffsgadget group");
+		return fg_conf_fail(p, fn, "only ffs functions take an ffsgadget group");
 	if (sc->ffs_count + sc->kfunc_count >= FG_SCHEME_MAX_FUNCS)
-		return fail_at(p, fn, "more than %d functions", FG_SCHEME_MAX_FUNCS);
+		return fg_conf_fail(p, fn, "more than %d functions", FG_SCHEME_MAX_FUNCS);
 	k = &sc->kfuncs[sc->kfunc_count++];
 	snprintf(k->type, sizeof(k->type), "%s", type);
 	snprintf(k->instance, sizeof(k->instance), "%s", instance);
@@ -339,13 +305,13 @@ static int parse_function(struct scheme_parse *p, const config_setting_t *fn, st
 }
 
 /* Functions defined inline in a configuration's function list. */
-static int parse_configs(struct scheme_parse *p, const config_setting_t *configs,
+static int parse_configs(struct fg_conf_diag *p, const config_setting_t *configs,
 			 struct fg_scheme *sc)
 {
 	bool os_config_found = false;
 
 	if (!config_setting_is_list(configs))
-		return fail_at(p, configs, "configs must be a list ( {...}, ... )");
+		return fg_conf_fail(p, configs, "configs must be a list ( {...}, ... )");
 	for (int i = 0; i < config_setting_length(configs); i++) {
 		const config_setting_t *c = config_setting_get_elem(configs, (unsigned)i);
 		const config_setting_t *fl = config_setting_get_member(c, "functions");
@@ -369,36 +335,25 @@ static int parse_configs(struct scheme_parse *p, const config_setting_t *configs
 		}
 	}
 	if (sc->os_desc && !os_config_found)
-		return fail_at(p, NULL, "ffsgadget.os_desc.config %d is not in configs",
-			       sc->os_config);
+		return fg_conf_fail(p, NULL, "ffsgadget.os_desc.config %d is not in configs",
+				    sc->os_config);
 	return 0;
 }
 
 int fg_scheme_load(const char *path, struct fg_scheme *s, char *err, size_t errlen)
 {
-	struct scheme_parse p = { .path = path, .err = err, .errlen = errlen };
+	struct fg_conf_diag p = { .path = path, .err = err, .errlen = errlen };
 	const config_setting_t *root, *node;
 	const char *base;
 	config_t cfg;
-	FILE *f;
-	int rc = 0;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->ready_timeout_ms = 10000;
 	s->bind_timeout_ms = 5000;
-	f = fopen(path, "re");
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	rc = fg_conf_read(&p, &cfg);
+	if (rc < 0)
 		return rc;
-	}
-	config_init(&cfg);
-	if (config_read(&cfg, f) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s", path, config_error_line(&cfg),
-			 config_error_text(&cfg));
-		rc = -EINVAL;
-		goto out;
-	}
 	s->path = strdup(path);
 	if (!s->path) {
 		rc = -ENOMEM;
@@ -417,7 +372,8 @@ int fg_scheme_load(const char *path, struct fg_scheme *s, char *err, size_t errl
 	node = config_setting_get_member(root, "functions");
 	if (rc == 0 && node) {
 		if (!config_setting_is_group(node)) {
-			rc = fail_at(&p, node, "functions must be a group { label = {...}; ... }");
+			rc = fg_conf_fail(&p, node,
+					  "functions must be a group { label = {...}; ... }");
 			goto out;
 		}
 		for (int i = 0; i < config_setting_length(node) && rc == 0; i++)
@@ -427,7 +383,7 @@ int fg_scheme_load(const char *path, struct fg_scheme *s, char *err, size_t errl
 	if (rc == 0 && node)
 		rc = parse_configs(&p, node, s);
 	else if (rc == 0 && s->os_desc)
-		rc = fail_at(&p, NULL, "ffsgadget.os_desc needs a configuration to link");
+		rc = fg_conf_fail(&p, NULL, "ffsgadget.os_desc needs a configuration to link");
 	if (rc == 0 && !s->mount_dir)
 		s->mount_dir = strdup(FG_MOUNT_DIR);
 	if (rc == 0 && !s->run_dir)
@@ -442,7 +398,6 @@ int fg_scheme_load(const char *path, struct fg_scheme *s, char *err, size_t errl
 	}
 out:
 	config_destroy(&cfg);
-	fclose(f);
 	if (rc < 0)
 		fg_scheme_free(s);
 	return rc;
