@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf_diag.h"
 
@@ -18,6 +19,14 @@ int fg_conf_read(struct fg_conf_diag *d, config_t *cfg)
 		if (d->err && d->errlen)
 			snprintf(d->err, d->errlen, "%s: %s", d->path, strerror(errno));
 		return rc;
+	}
+	/* libconfig's scanner exits the whole process on a read error (a directory). */
+	struct stat st;
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (d->err && d->errlen)
+			snprintf(d->err, d->errlen, "%s: not a regular file", d->path);
+		fclose(f);
+		return -EINVAL;
 	}
 	config_init(cfg);
 	if (config_read(cfg, f) != CONFIG_TRUE) {

@@ -196,6 +196,17 @@ static void missing_file(void **state)
 	assert_string_equal(err, "/nonexistent/x.scheme: No such file or directory");
 }
 
+/* A directory would make libconfig's scanner exit the process: refused first. */
+static void directory_is_refused(void **state)
+{
+	struct fg_scheme s;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(fg_scheme_load(FG_SOURCE_DIR "/configs", &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, FG_SOURCE_DIR "/configs: not a regular file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +214,7 @@ int main(void)
 		cmocka_unit_test(composite_scheme),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(missing_file),
+		cmocka_unit_test(directory_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
