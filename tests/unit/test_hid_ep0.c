@@ -20,14 +20,9 @@
 #include "description.h"
 #include "ep0.h"
 #include "hid.h"
+#include "hid_fixture.h"
 #include "log.h"
 
-struct fixture {
-	struct fg_model *m;
-	struct fg_hid_dev *d;
-	uint8_t reply[FG_CTRL_BUFSIZE];
-	char line[1024];
-};
 
 static struct fixture *load_text(const char *text, const char *name, char *err, size_t errlen,
 				 int *rc)
@@ -43,71 +38,21 @@ static struct fixture *load_text(const char *text, const char *name, char *err, 
 	return fx;
 }
 
-static struct fixture *load(const char *name)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-	char path[512], err[512] = "";
-	void *st = NULL;
 
-	assert_non_null(fx);
-	snprintf(path, sizeof(path), "%s/descriptors/%s", FG_SOURCE_DIR, name);
-	if (fg_description_load(path, &fx->m, err, sizeof(err)) != 0)
-		fail_msg("%s: %s", path, err);
-	if (fg_hid_personality.create(fx->m, &st, err, sizeof(err)) != 0)
-		fail_msg("%s: create: %s", path, err);
-	fx->d = st;
-	fg_hid_personality.enable(st);
-	return fx;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	if (fx->d)
-		fg_hid_personality.destroy(fx->d);
-	fg_model_free(fx->m);
-	free(fx);
-	return 0;
-}
-
-static int setup_keyboard(void **state)
-{
-	*state = load("hid-keyboard.conf");
-	return 0;
-}
-
-static int setup_mouse(void **state)
-{
-	*state = load("hid-mouse.conf");
-	return 0;
-}
-
-static int setup_gamepad(void **state)
-{
-	*state = load("hid-gamepad.conf");
-	return 0;
-}
-
-static int setup_combo(void **state)
-{
-	*state = load("hid-combo.conf");
-	return 0;
-}
 
 static int req(struct fixture *fx, uint8_t type, uint8_t request, uint16_t value, uint16_t index,
 	       uint16_t length)
 {
 	const struct fg_setup s = { type, request, value, index, length };
 
-	memset(fx->reply, 0xee, 256);
-	return fg_hid_personality.setup(fx->d, &s, fx->reply, sizeof(fx->reply));
+	memset(fx->ctrl, 0xee, 256);
+	return fg_hid_personality.setup(fx->d, &s, fx->ctrl, sizeof(fx->ctrl));
 }
 
 static int set_report(struct fixture *fx, uint16_t index, const uint8_t *data, uint16_t len)
 {
 	const struct fg_setup s = { 0x21, HID_REQ_SET_REPORT, 0x0200, index, len };
-	int rc = fg_hid_personality.setup(fx->d, &s, fx->reply, sizeof(fx->reply));
+	int rc = fg_hid_personality.setup(fx->d, &s, fx->ctrl, sizeof(fx->ctrl));
 
 	if (rc < 0)
 		return rc;
@@ -116,8 +61,8 @@ static int set_report(struct fixture *fx, uint16_t index, const uint8_t *data, u
 
 static const char *line(struct fixture *fx, const char *text)
 {
-	fg_hid_handle_line(fx->d, text, fx->line, sizeof(fx->line));
-	return fx->line;
+	fg_hid_handle_line(fx->d, text, fx->reply, sizeof(fx->reply));
+	return fx->reply;
 }
 
 static size_t fill(struct fixture *fx, size_t ep, uint8_t *buf)
@@ -137,13 +82,13 @@ static void test_get_report_descriptor(void **state)
 	static const uint8_t hid_desc[9] = { 9, 0x21, 0x11, 0x01, 0, 1, 0x22, 63, 0 };
 
 	assert_int_equal(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2200, 0, 0xff), 63);
-	assert_memory_equal(fx->reply, hid->report, 63);
-	assert_int_equal(fx->reply[0], 0x05);
-	assert_int_equal(fx->reply[62], 0xc0);
+	assert_memory_equal(fx->ctrl, hid->report, 63);
+	assert_int_equal(fx->ctrl[0], 0x05);
+	assert_int_equal(fx->ctrl[62], 0xc0);
 	/* The engine trims to wLength; the hook answers in full. */
 	assert_int_equal(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2200, 0, 9), 63);
 	assert_int_equal(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2100, 0, 9), 9);
-	assert_memory_equal(fx->reply, hid_desc, 9);
+	assert_memory_equal(fx->ctrl, hid_desc, 9);
 
 	STALLS(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2201, 0, 0xff));   /* index 1 */
 	STALLS(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2300, 0, 0xff));   /* physical */
@@ -156,7 +101,7 @@ static void test_get_report_descriptor(void **state)
 	STALLS(req(fx, 0x01, USB_REQ_SET_FEATURE, 0, 0, 0));
 	STALLS(req(fx, 0xc1, 0x01, 0, 0, 8));                              /* vendor */
 	assert_int_equal(req(fx, 0x81, USB_REQ_GET_STATUS, 0, 0, 2), 2);
-	assert_int_equal(fx->reply[0] | fx->reply[1], 0);
+	assert_int_equal(fx->ctrl[0] | fx->ctrl[1], 0);
 }
 
 static void test_combo_descriptors_per_interface(void **state)
@@ -165,7 +110,7 @@ static void test_combo_descriptors_per_interface(void **state)
 
 	assert_int_equal(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2200, 0, 0xff), 63);
 	assert_int_equal(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2200, 1, 0xff), 52);
-	assert_memory_equal(fx->reply, fx->m->interfaces[1].alts[0].hid.report, 52);
+	assert_memory_equal(fx->ctrl, fx->m->interfaces[1].alts[0].hid.report, 52);
 	STALLS(req(fx, 0x81, USB_REQ_GET_DESCRIPTOR, 0x2200, 2, 0xff));
 	/* SET_REPORT on the mouse is not the keyboard's LEDs. */
 	assert_int_equal(set_report(fx, 1, (const uint8_t[]){ 0x07 }, 1), 0);
@@ -183,22 +128,22 @@ static void test_get_and_set_report(void **state)
 
 	/* Input: what the host last got over interrupt IN. */
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0100, 0, 8), 8);
-	assert_memory_equal(fx->reply, zero, 8);
+	assert_memory_equal(fx->ctrl, zero, 8);
 	line(fx, "press a");
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0100, 0, 8), 8);
-	assert_memory_equal(fx->reply, zero, 8);
+	assert_memory_equal(fx->ctrl, zero, 8);
 	assert_int_equal(fill(fx, 0, buf), 8);
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0100, 0, 8), 8);
-	assert_memory_equal(fx->reply, a_down, 8);
+	assert_memory_equal(fx->ctrl, a_down, 8);
 
 	/* Output: the LEDs, by control transfer. */
 	assert_string_equal(line(fx, "leds?"), "ok 0x00");
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0200, 0, 1), 1);
-	assert_int_equal(fx->reply[0], 0);
+	assert_int_equal(fx->ctrl[0], 0);
 	assert_int_equal(set_report(fx, 0, (const uint8_t[]){ 0x02 }, 1), 0);
 	assert_string_equal(line(fx, "leds?"), "ok 0x02 capslock");
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0200, 0, 1), 1);
-	assert_int_equal(fx->reply[0], 0x02);
+	assert_int_equal(fx->ctrl[0], 0x02);
 
 	STALLS(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0300, 0, 8));   /* feature */
 	STALLS(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0101, 0, 8));   /* report ID 1 */
@@ -241,7 +186,7 @@ static void test_idle_rate_honoured(void **state)
 
 	/* HID 1.11 7.2.4: a keyboard starts at 500 ms. */
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_IDLE, 0, 0, 1), 1);
-	assert_int_equal(fx->reply[0], 125);
+	assert_int_equal(fx->ctrl[0], 125);
 	assert_true(fg_hid_next_deadline(fx->d) != 0);
 
 	/* Idle 0: reports only on change, whatever the time. */
@@ -255,7 +200,7 @@ static void test_idle_rate_honoured(void **state)
 	/* 20 ms (5 x 4 ms): nothing before the period ends, the current report after. */
 	assert_int_equal(req(fx, 0x21, HID_REQ_SET_IDLE, 0x0500, 0, 0), 0);
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_IDLE, 0, 0, 1), 1);
-	assert_int_equal(fx->reply[0], 5);
+	assert_int_equal(fx->ctrl[0], 5);
 	now = fg_hid_now_ms();
 	fg_hid_idle_tick(fx->d, now);
 	assert_true(fill(fx, 0, buf) == FG_FILL_NONE);
@@ -279,10 +224,10 @@ static void test_protocol_boot_and_report(void **state)
 	struct fixture *fx = *state;
 
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_PROTOCOL, 0, 0, 1), 1);
-	assert_int_equal(fx->reply[0], HID_PROTOCOL_REPORT);
+	assert_int_equal(fx->ctrl[0], HID_PROTOCOL_REPORT);
 	assert_int_equal(req(fx, 0x21, HID_REQ_SET_PROTOCOL, HID_PROTOCOL_BOOT, 0, 0), 0);
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_PROTOCOL, 0, 0, 1), 1);
-	assert_int_equal(fx->reply[0], HID_PROTOCOL_BOOT);
+	assert_int_equal(fx->ctrl[0], HID_PROTOCOL_BOOT);
 	STALLS(req(fx, 0x21, HID_REQ_SET_PROTOCOL, 2, 0, 0));
 	STALLS(req(fx, 0x21, HID_REQ_SET_PROTOCOL, 0x0100, 0, 0));
 	STALLS(req(fx, 0x21, HID_REQ_SET_PROTOCOL, 0, 0, 1));
@@ -291,7 +236,7 @@ static void test_protocol_boot_and_report(void **state)
 	/* A new configuration starts in the report protocol again. */
 	fg_hid_personality.enable(fx->d);
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_PROTOCOL, 0, 0, 1), 1);
-	assert_int_equal(fx->reply[0], HID_PROTOCOL_REPORT);
+	assert_int_equal(fx->ctrl[0], HID_PROTOCOL_REPORT);
 }
 
 static void test_gamepad_has_no_boot_protocol(void **state)
@@ -301,7 +246,7 @@ static void test_gamepad_has_no_boot_protocol(void **state)
 	STALLS(req(fx, 0xa1, HID_REQ_GET_PROTOCOL, 0, 0, 1));
 	STALLS(req(fx, 0x21, HID_REQ_SET_PROTOCOL, 0, 0, 0));
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_IDLE, 0, 0, 1), 1);
-	assert_int_equal(fx->reply[0], 0);
+	assert_int_equal(fx->ctrl[0], 0);
 	STALLS(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0200, 0, 1));   /* no output report */
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0100, 0, 6), 6);
 	assert_string_equal(line(fx, "leds?"), "error: no keyboard interface");
