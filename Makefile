@@ -58,6 +58,8 @@ HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 HIDTOOL       = $(BUILD)/hidtool
 # The VM's hostile host (usbfs only, no libraries).
 HOSTILE       = $(BUILD)/fg-hostile
+# The VM's io_submit refusal shim (LD_PRELOAD).
+FAILSUBMIT    = $(BUILD)/fg-failsubmit.so
 
 # libFuzzer targets; tests/fuzz/fuzz_host_*.c fuzz the host companion.
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
@@ -67,7 +69,7 @@ FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps test unit vm-test soak demo bench clean install \
         programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins
-all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(if $(CROSS),,$(UNIT_BINS))
+all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT) $(if $(CROSS),,$(UNIT_BINS))
 programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
 
 deps:
@@ -91,6 +93,11 @@ $(BUILD)/ffsgadget-host: $(BUILD)/host/main.o $(BUILD)/libffsgadget-host.a
 $(HOSTILE): tests/vm/hostile.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# Built without the sanitizers: it is preloaded into the (sanitized) daemon.
+$(FAILSUBMIT): tests/vm/failsubmit.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 $(HIDTOOL): tests/vm/hidtool.c
 	@mkdir -p $(dir $@)
@@ -134,7 +141,7 @@ unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
 # make test runs it with SAN=1: the VM serves the sanitized daemon.
-vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
+vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT)
 	@FFS_BUILD=$(CURDIR)/$(BUILD) sh tests/vm/run.sh test
 
 # Lifecycle storms at full counts (1000 rebinds, 100 soft disconnects, 100

@@ -28,6 +28,15 @@
 
 #define REAP_BATCH 64
 
+/*
+ * io_submit can be refused for a while (f_fs allocates each request's
+ * buffer in the kernel: -ENOMEM on a fragmented board).  A ring that has
+ * drained gets no completion to resubmit on, so a timer retries, backing
+ * off from RETRY_FIRST_MS to RETRY_MAX_MS.
+ */
+#define RETRY_FIRST_MS 10
+#define RETRY_MAX_MS 1000
+
 /* One readable fd and who handles it. */
 struct fg_watch {
 	int fd;
@@ -35,8 +44,8 @@ struct fg_watch {
 	void *ctx;
 };
 
-/* The engine's own four sources, then the personality's. */
-#define ENGINE_WATCHES (4 + FG_MAX_WATCHES)
+/* The engine's own five sources, then the personality's. */
+#define ENGINE_WATCHES (5 + FG_MAX_WATCHES)
 
 struct fg_engine {
 	const struct fg_model *model;
@@ -48,6 +57,9 @@ struct fg_engine {
 	int aio_fd;                 /* eventfd for AIO completions */
 	int signal_fd;
 	int timer_fd;
+	int retry_fd;               /* one-shot: submit again after a refusal */
+	unsigned retry_ms;          /* the armed or last delay; 0: no refusals */
+	bool retry_armed;
 	int epoll_fd;
 	io_context_t aio;
 	bool aio_ready;
@@ -202,16 +214,57 @@ static void stream_learn_speed(struct fg_stream *s)
 	}
 }
 
+static void engine_arm_retry(struct fg_engine *e)
+{
+	struct itimerspec it = { 0 };
+	unsigned ms;
+
+	if (e->retry_armed)
+		return;
+	ms = e->retry_ms ? e->retry_ms * 2 : RETRY_FIRST_MS;
+	if (ms > RETRY_MAX_MS)
+		ms = RETRY_MAX_MS;
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	if (timerfd_settime(e->retry_fd, 0, &it, NULL) < 0) {
+		fg_warn("retry timer: %s", strerror(errno));
+		return;
+	}
+	e->retry_ms = ms;
+	e->retry_armed = true;
+}
+
+/* Reports the start and the end of a run of refusals, once each. */
+static void engine_note_submit(struct fg_stream *s, int rc)
+{
+	struct fg_stream_stats *st = &s->stats;
+
+	if (rc < 0 && !st->failing_since) {
+		st->failing_since = st->submit_failures;
+		fg_warn("endpoint '%s': submit refused: %s; retrying", s->info.desc->name,
+			strerror(-rc));
+	} else if (rc == 0 && st->failing_since && s->in_flight) {
+		fg_info("endpoint '%s': submitting again after %" PRIu64 " refusals",
+			s->info.desc->name, st->submit_failures - st->failing_since + 1);
+		st->failing_since = 0;
+	}
+}
+
 static void engine_submit_all(struct fg_engine *e)
 {
+	bool refused = false;
+
 	for (size_t i = 0; i < e->stream_count; i++) {
 		struct fg_stream *s = &e->streams[i];
 		int rc = fg_stream_submit_idle(s, e->aio, e->aio_fd, e->pers, e->pstate);
 
-		if (rc < 0 && s->stats.submit_failures == 1)
-			fg_warn("endpoint '%s': submit failed: %s", s->info.desc->name,
-				strerror(-rc));
+		engine_note_submit(s, rc);
+		refused |= rc < 0;
 	}
+	if (refused)
+		engine_arm_retry(e);
+	else if (!e->retry_armed)
+		e->retry_ms = 0;
 }
 
 static void engine_enable(struct fg_engine *e)
@@ -438,6 +491,17 @@ static void on_signal(void *ctx, int fd)
 	e->stop = true;
 }
 
+static void on_retry(void *ctx, int fd)
+{
+	struct fg_engine *e = ctx;
+	uint64_t expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	e->retry_armed = false;
+	engine_submit_all(e);
+}
+
 static void on_timer(void *ctx, int fd)
 {
 	(void)fd;
@@ -458,8 +522,10 @@ static int engine_setup_loop(struct fg_engine *e)
 	e->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	e->aio_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	e->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	e->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (e->signal_fd < 0 || e->aio_fd < 0 || e->timer_fd < 0 || e->epoll_fd < 0)
+	if (e->signal_fd < 0 || e->aio_fd < 0 || e->timer_fd < 0 || e->retry_fd < 0 ||
+	    e->epoll_fd < 0)
 		return -errno;
 
 	for (size_t i = 0; i < e->stream_count; i++)
@@ -483,7 +549,8 @@ static int engine_setup_loop(struct fg_engine *e)
 	if ((rc = fg_engine_watch(e, e->ep0_fd, on_ep0_ready, e)) < 0 ||
 	    (rc = fg_engine_watch(e, e->aio_fd, on_aio_ready, e)) < 0 ||
 	    (rc = fg_engine_watch(e, e->signal_fd, on_signal, e)) < 0 ||
-	    (rc = fg_engine_watch(e, e->timer_fd, on_timer, e)) < 0)
+	    (rc = fg_engine_watch(e, e->timer_fd, on_timer, e)) < 0 ||
+	    (rc = fg_engine_watch(e, e->retry_fd, on_retry, e)) < 0)
 		return rc;
 	return 0;
 }
@@ -554,7 +621,7 @@ static void engine_close(struct fg_engine *e)
 		fg_stream_release(&e->streams[i]);
 	}
 	fg_ep0_release(&e->ep0);
-	int fds[] = { e->epoll_fd, e->timer_fd, e->signal_fd, e->aio_fd, e->ep0_fd };
+	int fds[] = { e->epoll_fd, e->timer_fd, e->retry_fd, e->signal_fd, e->aio_fd, e->ep0_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -567,7 +634,8 @@ int fg_engine_run(const struct fg_model *m, const struct fg_personality *p, void
 {
 	struct fg_engine e = {
 		.model = m, .pers = p, .pstate = pstate, .opt = o,
-		.ep0_fd = -1, .aio_fd = -1, .signal_fd = -1, .timer_fd = -1, .epoll_fd = -1,
+		.ep0_fd = -1, .aio_fd = -1, .signal_fd = -1, .timer_fd = -1, .retry_fd = -1,
+		.epoll_fd = -1,
 	};
 	struct fg_ep0_io io = { ep0_fd_read, ep0_fd_write, &e.ep0_fd };
 	char ep0_path[PATH_MAX];

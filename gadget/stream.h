@@ -22,7 +22,10 @@
  *
  * Endpoint files are non-blocking: submitting on a disabled endpoint fails
  * at once with -EAGAIN instead of blocking the loop, and the request stays
- * IDLE until the next ENABLE.
+ * IDLE until the next ENABLE.  Any other refusal (f_fs's -ENOMEM when it
+ * cannot allocate the request's kernel buffer) also leaves it IDLE: the
+ * engine tries again on its retry timer, since a drained ring has no
+ * completion left to resubmit on.
  */
 #ifndef FFSGADGET_STREAM_H
 #define FFSGADGET_STREAM_H
@@ -41,6 +44,7 @@ struct fg_stream_stats {
 	uint64_t errors;           /* completed with an error other than a cancel */
 	uint64_t cancelled;        /* -ESHUTDOWN / -ECONNRESET: disable, reset, unbind */
 	uint64_t submit_failures;  /* io_submit refused (other than disabled) */
+	uint64_t failing_since;    /* submit_failures when the current refusals began; 0: none */
 	uint64_t idle_intervals;   /* iso: intervals with the ring empty (see below) */
 	int last_error;            /* negative errno of the latest error */
 };

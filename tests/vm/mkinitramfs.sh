@@ -103,6 +103,9 @@ for bin in ffsgadget ffsgadget-host fg-hostile hidtool; do
 	if [ "$arch" = amd64 ]; then copy_binary "$bindir/$bin"
 	else copy_cross_binary "$bindir/$bin"; fi
 done
+# The io_submit refusal shim the reliability tests preload into the daemon
+# (it needs only libc, which the daemon brings).
+[ ! -f "$bindir/fg-failsubmit.so" ] || cp "$bindir/fg-failsubmit.so" "$stage/lib/"
 
 mkdir -p "$stage/configs" "$stage/descriptors" "$stage/guest"
 cp -a "$repo/configs/." "$stage/configs/"

@@ -127,6 +127,7 @@ part_wanted iso && . /guest/scenario-iso.sh
 # Hostile host and lifecycle storms: on the x86 run (sanitized under make test).
 if part_wanted reliability && [ -x /bin/ffsgadget ] && [ "$(uname -m)" = x86_64 ]; then
 	[ ! -x /bin/fg-hostile ] || (. /guest/scenario-hostile.sh)
+	(. /guest/scenario-refusal.sh)
 	(. /guest/scenario-storm.sh)
 fi
 san_check san/reports
