@@ -14,12 +14,62 @@ BENCH_TESTS='
 14 -c 1000 -s 256 -v 1
 '
 
+# dummy_hcd runs its whole schedule from one timer, about every 125 us: a
+# transfer waits for the next run whenever the gadget has not queued what it
+# needs. Counting the runs per transfer tells what the emulated bus, not the
+# gadget's own work, costs. An in-kernel function queues its control data
+# from inside the run that delivers the SETUP; a FunctionFS daemon can only
+# answer after it, in the next one.
+TRACEFS=/sys/kernel/tracing
+hcd_ticks_ready() {
+	[ -f "$TRACEFS/set_ftrace_filter" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null
+	echo dummy_timer >"$TRACEFS/set_ftrace_filter" 2>/dev/null &&
+		echo 4096 >"$TRACEFS/buffer_size_kb" &&
+		echo function >"$TRACEFS/current_tracer" &&
+		echo 0 >"$TRACEFS/tracing_on"
+}
+# hcd_ticks TESTNUM ARGS...: one extra, untimed run of the test with the
+# timer's calls traced; prints the runs per transfer (control transfers for
+# 14/21: two per iteration; URBs for 1/2; requests for 27/28), nothing when
+# the trace lost events.
+hcd_ticks() {
+	local t=$1 n hits lost
+	shift
+	n=$(tu_transfers "$t" "$@")
+	[ -n "$n" ] || return 0
+	echo >"$TRACEFS/trace"
+	echo 1 >"$TRACEFS/tracing_on"
+	testusb_once "$t" "$@" >/dev/null
+	echo 0 >"$TRACEFS/tracing_on"
+	[ "$TU_STATUS" = ok ] || return 0
+	lost=$(cat "$TRACEFS"/per_cpu/cpu*/stats | awk '/^overrun:/ { o += $2 } END { print o + 0 }')
+	[ "$lost" = 0 ] || return 0
+	hits=$(grep -c ' dummy_timer <-' "$TRACEFS/trace")
+	awk -v h="$hits" -v n="$n" 'BEGIN { if (h > 0 && n > 0) printf "%.2f", h / n }'
+}
+# tu_transfers TESTNUM ARGS...: how many transfers one run of the test makes.
+tu_transfers() {
+	local t=$1 c=1000 g=32
+	shift
+	while [ $# -gt 1 ]; do
+		case $1 in -c) c=$2 ;; -g) g=$2 ;; esac
+		shift 2
+	done
+	case $t in
+	1 | 2) echo "$c" ;;
+	27 | 28) echo $((c * g)) ;;
+	14 | 21) echo $((c * 2)) ;;
+	esac
+}
+
 # bench_side LABEL: runs BENCH_TESTS on the enumerated device; appends
-# "TESTNUM VALUE UNIT" lines to /tmp/bench.LABEL.
+# "TESTNUM VALUE UNIT" lines to /tmp/bench.LABEL and "TESTNUM TICKS" lines
+# to /tmp/ticks.LABEL.
 bench_side() {
-	local label=$1 t args i vals v
+	local label=$1 t args i vals v ticks
 	: >"/tmp/bench.$label"
-	printf '  %4s  %-22s %-26s %14s\n' test name parameters median
+	: >"/tmp/ticks.$label"
+	printf '  %4s  %-22s %-26s %14s %11s\n' test name parameters median "hcd runs/xfer"
 	echo "$BENCH_TESTS" | while read -r t args; do
 		[ -n "$t" ] || continue
 		vals="" i=0
@@ -39,7 +89,11 @@ bench_side() {
 			sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')
 		echo "$t $v" >>"/tmp/bench.$label"
 		record PASS "bench/$label/t$t"
-		printf '  %4s  %-22s %-26s %14s\n' "$t" "$(tu_name "$t")" "$args" "$v"
+		ticks=""
+		# shellcheck disable=SC2086
+		hcd_ticks_ready && ticks=$(hcd_ticks "$t" $args)
+		[ -z "$ticks" ] || echo "$t $ticks" >>"/tmp/ticks.$label"
+		printf '  %4s  %-22s %-26s %14s %11s\n' "$t" "$(tu_name "$t")" "$args" "$v" "${ticks:--}"
 	done
 }
 
@@ -63,16 +117,21 @@ if ffs_available; then
 	ffs_log
 
 	section "bench: ffsgadget / kernel"
-	printf '  %4s  %-22s %14s %14s %7s\n' test name kernel ffsgadget ratio
+	printf '  %4s  %-22s %14s %14s %7s %13s\n' test name kernel ffsgadget ratio \
+		"hcd runs k/f"
 	echo "$BENCH_TESTS" | while read -r t args; do
 		[ -n "$t" ] || continue
 		k=$(sed -n "s/^$t //p" /tmp/bench.kernel)
 		f=$(sed -n "s/^$t //p" /tmp/bench.ffs)
 		r=$(echo "${k%% *} ${f%% *}" |
 			awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
-		printf '  %4s  %-22s %14s %14s %7s\n' "$t" "$(tu_name "$t")" \
-			"${k:--}" "${f:--}" "${r:--}"
+		kt=$(sed -n "s/^$t //p" /tmp/ticks.kernel)
+		ft=$(sed -n "s/^$t //p" /tmp/ticks.ffs)
+		printf '  %4s  %-22s %14s %14s %7s %13s\n' "$t" "$(tu_name "$t")" \
+			"${k:--}" "${f:--}" "${r:--}" "${kt:--}/${ft:--}"
 	done
+	say "  hcd runs/xfer: dummy_hcd timer runs per transfer (one extra, untimed run"
+	say "  each); a transfer that needs more runs waits ~125 us (TCG: ~200) per run."
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
