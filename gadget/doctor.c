@@ -23,6 +23,7 @@
 #include "configfs.h"
 #include "description.h"
 #include "ffs_blobs.h"
+#include "ffs_features.h"
 #include "scheme.h"
 #include "udc.h"
 
@@ -32,6 +33,7 @@ struct doctor {
 	char release[128];
 	unsigned major, minor;
 	bool root;
+	struct fg_ffs_get_alt_probe get_alt;
 };
 
 static void ok(const char *what, const char *detail)
@@ -138,9 +140,29 @@ static void check_module(struct doctor *d, const char *module, bool present_now,
 		missing(d, module, detail, fix);
 }
 
+/*
+ * Whether FunctionFS has get_alt, from the last kallsyms probe; only when
+ * that could not tell, from the version (vendor kernels backport it).
+ */
+static bool has_get_alt(const struct doctor *d, char *how, size_t size)
+{
+	char why[160];
+	bool by_version = d->major > 6 || (d->major == 6 && d->minor >= 10);
+
+	fg_ffs_get_alt_explain(&d->get_alt, why, sizeof(why));
+	if (d->get_alt.answer != FG_FFS_FEATURE_UNKNOWN) {
+		snprintf(how, size, "%s", why);
+		return d->get_alt.answer == FG_FFS_FEATURE_PRESENT;
+	}
+	snprintf(how, size, "judged by version: kernel %s 6.10; %s",
+		 by_version ? ">=" : "<", why);
+	return by_version;
+}
+
 static void check_kernel(struct doctor *d)
 {
-	char detail[200];
+	char detail[400], how[300];
+	bool yes;
 
 	printf("kernel\n");
 	snprintf(detail, sizeof(detail), "%s (%u.%u)", d->release, d->major, d->minor);
@@ -160,12 +182,15 @@ static void check_kernel(struct doctor *d)
 	/* functionfs appears in /proc/filesystems only once an ffs instance exists. */
 	check_module(d, "usb_f_fs", has_filesystem("functionfs"),
 		     "a kernel with CONFIG_USB_CONFIGFS_F_FS (FunctionFS)");
-	if (d->major > 6 || (d->major == 6 && d->minor >= 10))
-		ok("FunctionFS get_alt", "yes (kernel >= 6.10): alt settings work");
+	fg_ffs_probe_get_alt(FG_KALLSYMS, &d->get_alt);
+	yes = has_get_alt(d, how, sizeof(how));
+	snprintf(detail, sizeof(detail), "%s (%s)", yes ? "yes" : "no", how);
+	if (yes)
+		ok("FunctionFS get_alt", detail);
 	else
-		warn(d, "FunctionFS get_alt", "no (kernel < 6.10)",
+		warn(d, "FunctionFS get_alt", detail,
 		     "SET_INTERFACE to an alt setting other than 0 is stalled: keep every "
-		     "endpoint in alt 0, or run 6.10 or later");
+		     "endpoint in alt 0, or run a kernel with get_alt (6.10 or later)");
 }
 
 static void check_udcs(struct doctor *d)
@@ -239,6 +264,19 @@ out:
 	return rc;
 }
 
+/* Endpoints in alt settings other than 0 are out of the host's reach without get_alt. */
+static void check_alts(struct doctor *d, const char *path, const struct fg_model *m)
+{
+	char alts[200], how[300], advice[600];
+
+	if (!fg_ffs_alts_needing_get_alt(m, alts, sizeof(alts)) || has_get_alt(d, how, sizeof(how)))
+		return;
+	snprintf(advice, sizeof(advice),
+		 "has endpoints in %s: this kernel stalls SET_INTERFACE to them "
+		 "(FunctionFS get_alt: no, %s)", alts, how);
+	warn(d, "alt settings", path, advice);
+}
+
 static void probe_description(struct doctor *d, const char *path)
 {
 	char err[512], name[64], inst[64], mnt[] = "/tmp/ffsgadget-doctor.XXXXXX";
@@ -247,22 +285,17 @@ static void probe_description(struct doctor *d, const char *path)
 	usbg_gadget *g = NULL;
 	usbg_function *fn = NULL;
 	const char *stage = "creating a scratch gadget";
-	bool mounted = false, alt_eps = false;
+	bool mounted = false;
 	int rc;
 
 	if (fg_description_load(path, &m, err, sizeof(err)) < 0) {
 		missing(d, "description", err, "fix the description ('ffsgadget check')");
 		return;
 	}
-	for (size_t i = 0; i < m->endpoint_count; i++)
-		alt_eps |= m->endpoints[i].alt != 0;
-	if (alt_eps && (d->major < 6 || (d->major == 6 && d->minor < 10)))
-		warn(d, "alt settings", path,
-		     "has endpoints in alt settings other than 0: this kernel stalls "
-		     "SET_INTERFACE to them (no get_alt before 6.10)");
 	if (!d->root || access(FG_CONFIGFS_GADGETS, W_OK) != 0 || !module_state(d, "usb_f_fs")) {
 		printf("  skipped  %-22s %s: the probe needs root, configfs and usb_f_fs\n",
 		       "descriptor probe", path);
+		check_alts(d, path, m);
 		fg_model_free(m);
 		return;
 	}
@@ -298,6 +331,10 @@ static void probe_description(struct doctor *d, const char *path)
 		snprintf(err, sizeof(err), "%s: %s: %s", path, stage, strerror(-rc));
 		warn(d, "descriptor probe", err, "the probe itself failed; nothing was concluded");
 	}
+	/* The scratch function has loaded usb_f_fs if it was not: kallsyms can tell now. */
+	if (fn && d->get_alt.answer == FG_FFS_FEATURE_UNKNOWN)
+		fg_ffs_probe_get_alt(FG_KALLSYMS, &d->get_alt);
+	check_alts(d, path, m);
 	if (mounted)
 		umount(mnt);
 	if (mnt[0] && strncmp(mnt, "/tmp/", 5) == 0)

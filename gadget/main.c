@@ -14,6 +14,7 @@
 #include "describe.h"
 #include "description.h"
 #include "engine.h"
+#include "ffs_features.h"
 #include "log.h"
 #include "personality.h"
 
@@ -124,6 +125,26 @@ static int parse_uint(const char *s, const char *what, unsigned *out)
 	return 0;
 }
 
+/*
+ * Without FunctionFS get_alt the kernel stalls SET_INTERFACE to any alt
+ * setting other than 0.  Alt 0 still serves, so this is said once, not
+ * refused; only a probed absence counts (a version is a guess).
+ */
+static void warn_unselectable_alts(const struct fg_model *m)
+{
+	struct fg_ffs_get_alt_probe probe;
+	char alts[200], how[160];
+
+	if (!fg_ffs_alts_needing_get_alt(m, alts, sizeof(alts)))
+		return;
+	fg_ffs_probe_get_alt(FG_KALLSYMS, &probe);
+	if (probe.answer != FG_FFS_FEATURE_ABSENT)
+		return;
+	fg_ffs_get_alt_explain(&probe, how, sizeof(how));
+	fg_warn("%s: endpoints in %s, but this kernel's FunctionFS has no get_alt (%s): "
+		"the host's SET_INTERFACE to %s will stall", m->source, alts, how, alts);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -176,6 +197,7 @@ static int cmd_run(int argc, char **argv)
 		fg_model_free(m);
 		return 1;
 	}
+	warn_unselectable_alts(m);
 	rc = p->create ? p->create(m, &pstate, err, sizeof(err)) : 0;
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
