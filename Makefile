@@ -52,7 +52,8 @@ HOST_PKGS    = libusb-1.0
 HOST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
 HOST_LIBS   := $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null) -lm
 HOST_LIB_SRCS = $(filter-out host/main.c,$(wildcard host/*.c))
-HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o)
+# isostream's wire format is one definition in gadget/, which both sides link.
+HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gadget/isostream_wire.o
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 # The VM guest's HID probe: hidraw, evdev and the HID control socket.
 HIDTOOL       = $(BUILD)/hidtool
@@ -81,7 +82,7 @@ $(BUILD)/gadget/%.o: gadget/%.c
 
 $(BUILD)/host/%.o: host/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -c -o $@ $<
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget -c -o $@ $<
 
 $(BUILD)/libffsgadget-host.a: $(HOST_LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -112,7 +113,7 @@ $(DAEMON): $(BUILD)/gadget/main.o $(BUILD)/libffsgadget.a
 
 $(BUILD)/tests/test_host_%: tests/unit/test_host_%.c $(BUILD)/libffsgadget-host.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
@@ -122,7 +123,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
 
 $(BUILD)/fuzz/fuzz_host_%: tests/fuzz/fuzz_host_%.c $(BUILD)/libffsgadget-host.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget -fsanitize=fuzzer -o $@ $< \
 		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libffsgadget.a

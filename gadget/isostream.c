@@ -4,7 +4,7 @@
  *
  * Iso IN carries a source, one request per service interval:
  *   - "generator" (default): each wMaxPacketSize chunk stamped with a
- *     sequence number and a CLOCK_MONOTONIC timestamp (isostream.h; the
+ *     sequence number and a CLOCK_MONOTONIC timestamp (isostream_wire.h; the
  *     host companion's "seq" pattern checks it), optionally limited to
  *     `throttle` packets per second of wall clock: a deliberately slow
  *     source, whose underruns must show;
@@ -13,7 +13,7 @@
  * Iso OUT is a sink: counted, and checked for the same stamps unless
  * sink = "discard".
  *
- * Vendor requests (isostream.h) start and stop the IN stream, set the bytes
+ * Vendor requests (isostream_wire.h) start and stop the IN stream, set the bytes
  * per interval and the data packets per second (the other intervals send
  * zero-length packets, by design), and read the counters.  The engine's
  * ring (the description's queue) keeps the kernel's queue full: at
@@ -47,42 +47,6 @@
 
 /* ---- the pure parts (isostream.h) ---------------------------------------- */
 
-static void put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-void iso_pattern_fill(uint8_t *buf, size_t len, uint16_t maxpacket)
-{
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)((i % maxpacket) % 63);
-}
-
-unsigned iso_stamp(uint8_t *buf, size_t len, uint16_t maxpacket, uint32_t *seq, uint64_t now_ns)
-{
-	unsigned chunks = 0;
-
-	for (size_t off = 0; off < len; off += maxpacket, chunks++) {
-		uint8_t hdr[ISO_SEQ_HEADER];
-		size_t n = len - off < maxpacket ? len - off : maxpacket;
-
-		put_le(hdr, (*seq)++, 4);
-		put_le(hdr + 4, now_ns, 8);
-		memcpy(buf + off, hdr, n < sizeof(hdr) ? n : sizeof(hdr));
-	}
-	return chunks;
-}
-
 /* One chunk's expected body, i % 63: chunks are at most 1024 bytes. */
 static const uint8_t *iso_reference(void)
 {
@@ -106,12 +70,12 @@ void iso_check(struct iso_seq_check *c, const uint8_t *buf, size_t len, uint16_t
 		size_t n = len - off < maxpacket ? len - off : maxpacket;
 		const uint8_t *p = buf + off;
 		uint32_t seq;
+		uint64_t stamp;
 
-		if (n < ISO_SEQ_HEADER) {
+		if (iso_stamp_read(p, n, &seq, &stamp) < 0) {
 			c->runts++;
 			continue;
 		}
-		seq = (uint32_t)get_le(p, 4);
 		c->chunks++;
 		if (c->started && seq != c->next) {
 			uint32_t ahead = seq - c->next;
@@ -137,21 +101,6 @@ bool iso_rate_due(uint64_t k, uint32_t rate, uint32_t per_second)
 	if (!rate || rate >= per_second)
 		return true;
 	return (k + 1) * rate / per_second != k * rate / per_second;
-}
-
-size_t iso_counters_encode(const struct iso_counters *c, uint8_t *out, size_t cap)
-{
-	uint64_t v[ISO_COUNTER_COUNT];
-	size_t len = 4 + 8 * ISO_COUNTER_COUNT;
-
-	if (cap < len)
-		return 0;
-	memcpy(v, c, sizeof(v));
-	put_le(out, ISO_COUNTERS_VERSION, 2);
-	put_le(out + 2, ISO_COUNTER_COUNT, 2);
-	for (size_t i = 0; i < ISO_COUNTER_COUNT; i++)
-		put_le(out + 4 + 8 * i, v[i], 8);
-	return len;
 }
 
 /* ---- the personality ------------------------------------------------------ */
@@ -416,17 +365,16 @@ static void iso_refresh(struct isostream *s)
 	}
 }
 
+/* Names from the wire table, so that the log and ffsgadget-host iso-counters agree. */
 static void iso_log_counters(const struct isostream *s, const char *what)
 {
-	const struct iso_counters *c = &s->c;
+	char line[ISO_COUNTER_COUNT * 40];
+	size_t n = 0;
 
-	fg_info("isostream: %s: in_packets=%" PRIu64 " in_bytes=%" PRIu64 " in_idle=%" PRIu64
-		" in_starved=%" PRIu64 " in_underruns=%" PRIu64 " in_short=%" PRIu64
-		" in_errors=%" PRIu64 " out_packets=%" PRIu64 " out_bytes=%" PRIu64
-		" out_short=%" PRIu64 " out_overruns=%" PRIu64 " out_lost=%" PRIu64
-		" out_errors=%" PRIu64, what, c->in_packets, c->in_bytes, c->in_idle,
-		c->in_starved, c->in_underruns, c->in_short, c->in_errors, c->out_packets,
-		c->out_bytes, c->out_short, c->out_overruns, c->out_lost, c->out_errors);
+	for (size_t i = 0; i < ISO_COUNTER_COUNT && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
+				      iso_counter_name(i), iso_counter_value(&s->c, i));
+	fg_info("isostream: %s:%s", what, line);
 }
 
 static void iso_start(struct isostream *s, bool reset)

@@ -10,6 +10,7 @@
  *   msos_dump.c MS OS 1.0 descriptors read from the device and printed
  *   hex.c       hex in (ctrl data) and out
  *   pattern.c   data patterns: generator, checker, sequence tracker
+ *   iso_counters.c  isostream's GET_COUNTERS read from the device and printed
  *   stats.c     counters, latency histogram, percentiles
  *   stream.c    async transfer engine (read / write / stream)
  *   report.c    live line, text and JSON summaries
@@ -25,6 +26,8 @@
 #include <stdio.h>
 
 #include <libusb.h>
+
+#include "isostream_wire.h"   /* gadget/: the "seq" stamps, isostream's requests */
 
 /* Exit statuses of the CLI. */
 enum {
@@ -193,12 +196,11 @@ enum fgh_pattern {
 	FGH_PATTERN_NONE,   /* zeros on OUT, nothing checked on IN */
 	FGH_PATTERN_ZEROS,
 	FGH_PATTERN_MOD63,  /* byte i of each packet: (i % maxpacket) % 63 */
-	FGH_PATTERN_SEQ,    /* mod63 with LE32 sequence + LE64 timestamp (ns) first */
+	FGH_PATTERN_SEQ,    /* isostream's stamps: LE32 sequence + LE64 timestamp (ns) first */
 };
 int fgh_pattern_parse(const char *s, enum fgh_pattern *p);
 const char *fgh_pattern_name(enum fgh_pattern p);
 
-#define FGH_SEQ_HEADER 12
 #define FGH_SEQ_WINDOW 1024   /* how far back a late packet is still told from a duplicate */
 
 /* Sequence numbers seen on IN: gaps are lost packets until they turn up late. */
@@ -233,6 +235,16 @@ void fgh_pattern_free(struct fgh_pattern_ctx *c);
 void fgh_pattern_fill(struct fgh_pattern_ctx *c, uint8_t *buf, size_t len, uint64_t now_ns);
 /* Checks len received bytes the same way; returns the mismatched byte count. */
 uint64_t fgh_pattern_check(struct fgh_pattern_ctx *c, const uint8_t *buf, size_t len);
+
+/* ---- iso_counters.c --------------------------------------------------- */
+
+/*
+ * Reads isostream's counters (GET_COUNTERS to interface iface) and prints
+ * them, as text or one JSON object.  Returns an FGH_EXIT_ status; a STALL,
+ * a transfer error or a malformed reply is explained on stderr.
+ */
+int fgh_iso_counters(libusb_device_handle *h, int iface, bool json, unsigned timeout_ms,
+		     FILE *out);
 
 /* ---- stats.c ----------------------------------------------------------- */
 

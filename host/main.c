@@ -2,7 +2,7 @@
 /*
  * ffsgadget-host: the host side of an ffsgadget device.
  *
- *   ffsgadget-host [OPTIONS] list | info | ctrl ... | read | write | stream
+ *   ffsgadget-host [OPTIONS] list | info | ctrl ... | read | write | stream | iso-counters
  *
  * Exit status: 0 success; 1 verification failures (mismatched bytes, lost
  * packets), transfer errors or a STALL; 2 usage, no device, no permission;
@@ -56,6 +56,8 @@ static void usage(FILE *out)
 	      "  write                   OUT transfers carrying --pattern\n"
 	      "  stream                  read and write at once (two --ep, default bulk-in and\n"
 	      "                          bulk-out); runs until Ctrl-C unless --count/--seconds\n"
+	      "  iso-counters            isostream's counters (GET_COUNTERS), by name, from the\n"
+	      "                          interface of --ep (default iso-in, else iso-out)\n"
 	      "\n"
 	      "Device selection:\n"
 	      "  --device VID:PID        default 0525:a4a0\n"
@@ -375,6 +377,70 @@ static int exit_status(enum fgh_run_result res, struct fgh_stream *const *s, siz
 	return bad ? FGH_EXIT_VERIFY : FGH_EXIT_OK;
 }
 
+/* The interface isostream answers on: the one holding --ep, or its first iso endpoint. */
+static int iso_interface(libusb_device_handle *h, const struct options *o, int *iface)
+{
+	static const char *const defaults[] = { "iso-in", "iso-out" };
+	struct libusb_config_descriptor *cfg;
+	struct fgh_ep ep;
+	int r = libusb_get_active_config_descriptor(libusb_get_device(h), &cfg);
+
+	if (r < 0) {
+		fprintf(stderr, "ffsgadget-host: no active configuration: %s\n", libusb_strerror(r));
+		return r == LIBUSB_ERROR_NO_DEVICE ? FGH_EXIT_LOST : FGH_EXIT_USAGE;
+	}
+	if (o->n_ep) {
+		r = resolve_ep(cfg, o->ep_arg[0], -1, &ep);
+	} else {
+		r = -1;
+		for (size_t i = 0; r < 0 && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+			struct fgh_ep_spec spec;
+
+			fgh_ep_spec_parse(defaults[i], &spec);
+			r = fgh_ep_find(cfg, &spec, &ep);
+		}
+		if (r < 0)
+			fprintf(stderr, "ffsgadget-host: the active configuration has no iso "
+				"endpoint: not isostream ('info' lists the endpoints)\n");
+	}
+	libusb_free_config_descriptor(cfg);
+	if (r < 0)
+		return FGH_EXIT_USAGE;
+	*iface = ep.iface;
+	return 0;
+}
+
+static int cmd_iso_counters(libusb_context *ctx, const struct options *o)
+{
+	struct fgh_claim claim = { 0 };
+	libusb_device_handle *h;
+	int iface, r, rc;
+
+	if (o->n_ep > 1) {
+		fprintf(stderr, "ffsgadget-host: iso-counters takes one --ep\n");
+		return FGH_EXIT_USAGE;
+	}
+	rc = fgh_open(ctx, &o->sel, &h);
+	if (rc)
+		return rc;
+	rc = iso_interface(h, o, &iface);
+	if (rc)
+		goto close;
+	/* Claimed, not just addressed: usbfs would claim it anyway, with a warning. */
+	r = fgh_claim(&claim, h, iface, 0);
+	if (r < 0) {
+		fprintf(stderr, "ffsgadget-host: cannot claim interface %d: %s%s\n", iface,
+			libusb_strerror(r), r == LIBUSB_ERROR_BUSY ? " (another program has it)" : "");
+		rc = r == LIBUSB_ERROR_NO_DEVICE ? FGH_EXIT_LOST : FGH_EXIT_USAGE;
+		goto close;
+	}
+	rc = fgh_iso_counters(h, iface, o->json, o->timeout_ms, stdout);
+	fgh_release(&claim);
+close:
+	libusb_close(h);
+	return rc;
+}
+
 static int cmd_transfer(libusb_context *ctx, const struct options *o, const char *cmd)
 {
 	const char *args[MAX_STREAMS];
@@ -519,7 +585,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[first];
 	bool transfer = !strcmp(cmd, "read") || !strcmp(cmd, "write") || !strcmp(cmd, "stream");
-	if (strcmp(cmd, "list") && strcmp(cmd, "info") && strcmp(cmd, "ctrl") && !transfer) {
+	if (strcmp(cmd, "list") && strcmp(cmd, "info") && strcmp(cmd, "ctrl") &&
+	    strcmp(cmd, "iso-counters") && !transfer) {
 		fprintf(stderr, "ffsgadget-host: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return FGH_EXIT_USAGE;
@@ -540,6 +607,8 @@ int main(int argc, char **argv)
 		rc = cmd_info(ctx, &o);
 	else if (!strcmp(cmd, "ctrl"))
 		rc = cmd_ctrl(ctx, &o, argc - first - 1, argv + first + 1);
+	else if (!strcmp(cmd, "iso-counters"))
+		rc = cmd_iso_counters(ctx, &o);
 	else
 		rc = cmd_transfer(ctx, &o, cmd);
 	libusb_exit(ctx);

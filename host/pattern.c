@@ -5,9 +5,9 @@
  * possibly shorter, as on the wire; every pattern restarts at each packet,
  * as usbtest and f_sourcesink do.
  *
- * seq: each packet is the mod63 packet with its first 12 bytes replaced by a
- * LE32 sequence number and a LE64 CLOCK_MONOTONIC timestamp, so a reader can
- * tell lost, duplicated and reordered packets apart.
+ * seq: isostream's stamped packets (gadget/isostream_wire.h, the one
+ * definition both ends use): a sequence number and a timestamp first, so a
+ * reader can tell lost, duplicated and reordered packets apart.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +104,19 @@ int fgh_pattern_init(struct fgh_pattern_ctx *c, enum fgh_pattern kind, uint16_t 
 	c->ref = malloc(maxpacket);
 	if (!c->ref)
 		return -1;
-	for (size_t i = 0; i < maxpacket; i++)
-		c->ref[i] = (kind == FGH_PATTERN_MOD63 || kind == FGH_PATTERN_SEQ) ? (uint8_t)(i % 63) : 0;
+	/* The same bytes today, but two definitions: usbtest's and isostream's. */
+	switch (kind) {
+	case FGH_PATTERN_MOD63:
+		for (size_t i = 0; i < maxpacket; i++)
+			c->ref[i] = (uint8_t)(i % 63);
+		break;
+	case FGH_PATTERN_SEQ:
+		iso_pattern_fill(c->ref, maxpacket, maxpacket);
+		break;
+	default:
+		memset(c->ref, 0, maxpacket);
+		break;
+	}
 	return 0;
 }
 
@@ -115,35 +126,15 @@ void fgh_pattern_free(struct fgh_pattern_ctx *c)
 	c->ref = NULL;
 }
 
-static void put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 void fgh_pattern_fill(struct fgh_pattern_ctx *c, uint8_t *buf, size_t len, uint64_t now_ns)
 {
 	for (size_t off = 0; off < len; off += c->maxpacket) {
 		size_t n = len - off < c->maxpacket ? len - off : c->maxpacket;
 
 		memcpy(buf + off, c->ref, n);
-		if (c->kind == FGH_PATTERN_SEQ) {
-			uint8_t hdr[FGH_SEQ_HEADER];
-
-			put_le(hdr, c->next_seq++, 4);
-			put_le(hdr + 4, now_ns, 8);
-			memcpy(buf + off, hdr, n < sizeof(hdr) ? n : sizeof(hdr));
-		}
 	}
+	if (c->kind == FGH_PATTERN_SEQ)
+		iso_stamp(buf, len, c->maxpacket, &c->next_seq, now_ns);
 }
 
 static uint64_t count_diff(const uint8_t *a, const uint8_t *b, size_t n)
@@ -166,20 +157,20 @@ uint64_t fgh_pattern_check(struct fgh_pattern_ctx *c, const uint8_t *buf, size_t
 	for (size_t off = 0; off < len; off += c->maxpacket) {
 		size_t n = len - off < c->maxpacket ? len - off : c->maxpacket;
 		const uint8_t *p = buf + off;
+		uint32_t seq;
+		uint64_t stamp;
 
 		if (c->kind != FGH_PATTERN_SEQ) {
 			bad += count_diff(p, c->ref, n);
-		} else if (n < FGH_SEQ_HEADER) {
+		} else if (iso_stamp_read(p, n, &seq, &stamp) < 0) {
 			c->seq.runts++;
 		} else {
-			uint64_t stamp = get_le(p + 4, 8);
-
-			fgh_seq_track(&c->seq, (uint32_t)get_le(p, 4));
+			fgh_seq_track(&c->seq, seq);
 			if (c->stamp_age && c->now_ns >= stamp &&
 			    c->now_ns - stamp < UINT64_C(60000000000))
 				fgh_hist_add(c->stamp_age, c->now_ns - stamp);
-			bad += count_diff(p + FGH_SEQ_HEADER, c->ref + FGH_SEQ_HEADER,
-					  n - FGH_SEQ_HEADER);
+			bad += count_diff(p + ISO_SEQ_HEADER, c->ref + ISO_SEQ_HEADER,
+					  n - ISO_SEQ_HEADER);
 		}
 	}
 	return bad;

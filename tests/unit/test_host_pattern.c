@@ -153,7 +153,7 @@ static void test_seq_fill_layout(void **state)
 		assert_int_equal(le32_at(p), 41 + k);
 		assert_int_equal(p[4], 0x88);   /* LE64 timestamp */
 		assert_int_equal(p[11], 0x11);
-		for (size_t i = FGH_SEQ_HEADER; i < 64; i++)
+		for (size_t i = ISO_SEQ_HEADER; i < 64; i++)
 			assert_int_equal(p[i], mod63(i, 64));
 	}
 	assert_int_equal(c.next_seq, 44);

@@ -64,6 +64,58 @@ ss_stream() {
 	gadget_down || fail "iso/kernel/$label/teardown" "gadget-down.sh failed"
 }
 
+# iso_counters_check LABEL TEXT JSON HOSTOUT: isostream's counters as
+# "ffsgadget-host iso-counters" read them after the stop request (TEXT, and
+# JSON with --json) must be the daemon's own from its "stopped:" line, the
+# same moment, every one of version 1's 13 by name; and they must account for
+# what the host received (HOSTOUT): no fewer IN packets than the host got
+# with data, no more than that plus the lost ones plus what can be in
+# flight when both sides stop (the device's queue of 1024 requests, the
+# host's 48 transfers x 64 packets: cancelled, so not in its figures). A
+# duplex run's device cannot have received more OUT packets than the host
+# counted plus its cancelled transfers.
+ISO_DEV_QUEUE=1024
+ISO_HOST_INFLIGHT=$((48 * 64))
+iso_counters_check() {
+	local label=$1 txt=$2 json=$3 hout=$4 logged kv name val got n=0 bad=""
+	local ip op pk e er lost data opk
+	logged=$(grep 'isostream: stopped:' "$FFS_LOG" | tail -n 1 | sed 's/.*isostream: stopped://')
+	for kv in $logged; do
+		name=${kv%%=*} val=${kv#*=}
+		n=$((n + 1))
+		got=$(sed -n "s/^  $name  *\([0-9][0-9]*\)\$/\1/p" "$txt")
+		[ "$got" = "$val" ] || bad="$bad $name=${got:-?}(daemon $val)"
+		grep -q "\"$name\":${val}[,}]" "$json" || bad="$bad json:$name"
+		case $name in in_packets) ip=$val ;; out_packets) op=$val ;; esac
+	done
+	[ "$n" = 13 ] && [ "$(grep -c '^  [a-z_]*  *[0-9][0-9]*$' "$txt")" = 13 ] ||
+		bad="$bad counters:$n/$(grep -c '^  [a-z_]*  *[0-9][0-9]*$' "$txt")"
+	grep -q '"ok":true' "$json" || bad="$bad json-not-ok"
+	pk=$(host_num "$hout" "iso packets") e=$(host_num "$hout" empty)
+	er=$(host_num "$hout" errored) lost=$(host_num "$hout" lost)
+	data=$((${pk:-0} - ${e:-0} - ${er:-0}))
+	if [ "${ip:-0}" -le 0 ] || [ "$ip" -lt "$data" ] ||
+		[ "$ip" -gt $((data + ${lost:-0} + ISO_DEV_QUEUE + ISO_HOST_INFLIGHT)) ]; then
+		bad="$bad in_packets=${ip:-?}(host $data with data, ${lost:-?} lost)"
+	fi
+	if [ "${ISO_CMD:-read}" != read ]; then
+		opk=$(sed -n 's/.*iso packets \([0-9][0-9]*\),.*/\1/p' "$hout" | sed -n 2p)
+		if [ "${op:-0}" -le 0 ] || [ "$op" -gt $((${opk:-0} + ISO_HOST_INFLIGHT)) ]; then
+			bad="$bad out_packets=${op:-?}(host sent ${opk:-?} in completed transfers)"
+		fi
+	fi
+	say "  isostream $label counters: in_packets ${ip:-?} (host ${data} with data)," \
+		"out_packets ${op:-?}; $n named"
+	if [ -z "$logged" ]; then
+		fail "iso/ffs/$label/counters" "no 'isostream: stopped:' line in the daemon's log"
+	elif [ -n "$bad" ]; then
+		detail <"$txt"
+		fail "iso/ffs/$label/counters" "iso-counters disagrees:$bad"
+	else
+		pass "iso/ffs/$label/counters"
+	fi
+}
+
 # isostream_run LABEL CONF SECONDS [expect-underruns]: start, read iso IN
 # with seq checking, stop; judge host and device counters. ISO_CMD=stream
 # also writes seq packets to iso OUT, checked by the device.
@@ -84,6 +136,10 @@ isostream_run() {
 	ffsgadget-host "${ISO_CMD:-read}" $eps --pattern seq --seconds "$secs" $ISO_HOST \
 		>"$out" 2>&1
 	ffsgadget-host ctrl 0x41 0x02 0 0 >/dev/null 2>&1 || echo "stop request failed" | detail
+	ffsgadget-host iso-counters >"/tmp/iso-$label.counters" 2>&1 ||
+		echo "iso-counters failed" | detail
+	ffsgadget-host iso-counters --json >"/tmp/iso-$label.json" 2>&1 ||
+		echo "iso-counters --json failed" | detail
 	z=$(($(zlps) - z0))
 	detail <"$out"
 	ffs_down || fail "iso/ffs/$label/teardown" "teardown failed"
@@ -96,6 +152,7 @@ isostream_run() {
 		"${er:-?} errored; device ${un:-?} underruns, $(dev_num out_packets) packets out" \
 		"(${ol:-?} lost); dummy_hcd $z zero-length"
 	grep 'packet age' "$out" | sed 's/^ */    /'
+	iso_counters_check "$label" "/tmp/iso-$label.counters" "/tmp/iso-$label.json" "$out"
 	ffs_log
 	if [ -n "$slow" ]; then
 		if [ "${un:-0}" -gt 0 ] && [ "$z" -gt 0 ]; then
