@@ -30,11 +30,10 @@ iso_usbtests() {
 }
 
 # Kernels before 6.10 have no FunctionFS get_alt: alt settings other than 0
-# are stalled, so Gadget Zero carries its iso endpoints in alt 0 there.
+# are stalled, so Gadget Zero carries its iso endpoints in alt 0 there
+# (ffsgadget doctor probes the running kernel for it).
 iso_gz_conf() {
-	local v
-	v=$(uname -r | awk -F. '{ printf "%d", $1 * 100 + $2 }')
-	if [ "$v" -ge 610 ]; then
+	if ffsgadget doctor 2>/dev/null | grep -q 'FunctionFS get_alt.* yes'; then
 		echo /descriptors/gadget-zero-iso-alt1.conf
 	else
 		echo /descriptors/gadget-zero-iso.conf
@@ -84,11 +83,11 @@ done
 # than the 128 ms ring is noise, not the gadget; the first run's numbers stay
 # in the log, and a second loss fails.
 iso_retry() {
-	isostream_run "$1" "$2" "$ISO_SECONDS"
+	isostream_run "$1" "$2" "${3:-$ISO_SECONDS}"
 	if grep -q "^FAIL iso/ffs/$1 " "$RESULTS"; then
 		sed -i "s|^FAIL iso/ffs/$1 |RETRIED iso/ffs/$1 |" "$RESULTS"
 		say "  $1: lost packets on the first run; once more"
-		isostream_run "$1" "$2" "$ISO_SECONDS"
+		isostream_run "$1" "$2" "${3:-$ISO_SECONDS}"
 	fi
 }
 iso_retry hs-1x1024 /descriptors/isostream.conf
@@ -99,13 +98,40 @@ section "isostream: a slow source (generator throttled to 1000 packets per secon
 sed 's/throttle = 0;/throttle = 1000;/' /descriptors/isostream.conf >/tmp/isostream-slow.conf
 isostream_run slow-source /tmp/isostream-slow.conf 3 expect-underruns
 
+section "isostream: duplex at high speed (iso IN and OUT at once, 4 s)"
+ISO_CMD=stream
+iso_retry hs-1x1024-duplex /descriptors/isostream.conf 4
+ISO_CMD=read
+
+# The host's queue holds about 384 ms at each speed: 48 x 64 packets at high
+# and super speed (8000 a second), 12 x 32 at full speed (1000 a second),
+# where 48 x 64 would hold 3 s, near its 5 s transfer timeout.
 section "isostream: full speed (dummy_hcd reloaded with is_high_speed=0)"
 if rmmod dummy_hcd && modprobe dummy_hcd is_high_speed=0; then
+	hs_host=$ISO_HOST hs_inflight=$ISO_HOST_INFLIGHT
+	ISO_HOST="--quiet --queue 12 --packets 32" ISO_HOST_INFLIGHT=$((12 * 32))
 	ss_stream fs-1023 1
 	isostream_run fs-1023 /descriptors/isostream-fs.conf "$ISO_SECONDS"
-	ISO_CMD=stream isostream_run fs-1023-duplex /descriptors/isostream-fs.conf 4
+	ISO_CMD=stream
+	isostream_run fs-1023-duplex /descriptors/isostream-fs.conf 4
+	ISO_CMD=read ISO_HOST=$hs_host ISO_HOST_INFLIGHT=$hs_inflight
 else
 	fail iso/full-speed "could not reload dummy_hcd at full speed"
+fi
+
+# At super speed the interval's bytes come from the companion descriptor
+# (bMaxBurst, Mult), which the model writes from the same description.
+section "isostream: super speed (dummy_hcd reloaded with is_super_speed=1, 4 s each)"
+if rmmod dummy_hcd && modprobe dummy_hcd is_super_speed=1; then
+	check iso/super-speed/udc "the UDC does not offer super speed" \
+		grep -qx super-speed "/sys/class/udc/$(udc_name)/maximum_speed"
+	ss_stream ss-1x1024 1
+	iso_retry ss-1x1024 /descriptors/isostream.conf 4
+	ISO_CMD=stream
+	iso_retry ss-1x1024-duplex /descriptors/isostream.conf 4
+	ISO_CMD=read
+else
+	fail iso/super-speed "could not reload dummy_hcd at super speed"
 fi
 rmmod dummy_hcd 2>/dev/null
 modprobe dummy_hcd || fail iso/reload "dummy_hcd did not load again"
