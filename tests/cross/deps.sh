@@ -5,7 +5,9 @@
 #
 # usage: tests/cross/deps.sh [--deb] [--vm] ARCH...   (arm64 armhf armel)
 #   --deb  also what dpkg-buildpackage and lintian need
-#   --vm   also what the arm64 VM test needs (qemu-system-aarch64)
+#   --vm   also what the arm64 VM test needs (qemu-system-aarch64, and
+#          gcc-12 for arm64, the compiler Debian built that kernel with, and
+#          patch, for the iso dummy_hcd: tests/vm/dummy-hcd-iso.sh)
 # Idempotent: does nothing when everything is present.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +18,7 @@ arches=""
 for a in "$@"; do
 	case $a in
 	--deb) extra="$extra dpkg-dev debhelper fakeroot lintian libcmocka-dev" ;;
-	--vm) extra="$extra qemu-system-arm" ;;
+	--vm) extra="$extra qemu-system-arm gcc-12-aarch64-linux-gnu patch" ;;
 	*) fg_triplet "$a" >/dev/null; arches="$arches $a" ;;
 	esac
 done

@@ -9,11 +9,17 @@
 #
 #   cache/<kver>/headers/          linux-headers-<kver> + -common + linux-kbuild
 #   cache/<kver>/dummy_hcd-iso/    the patched source and its build
+#   cache/src/<version>/           dummy_hcd.c from linux-source-6.1=<version>
 #
-# Rebuilt when the patch changes (its checksum is the stamp).  The packaged
-# kernel was built with the compiler its headers package names (gcc-12 on
-# bookworm); that compiler must be installed.  FFS_VM_STOCK_HCD=1 keeps the
-# stock module (the iso tests then skip).  amd64 only for now.
+# Rebuilt when the patch changes (its checksum is the stamp).  Every piece is
+# the version of the headers package (-common, linux-kbuild, linux-source),
+# not the newest one apt knows: a kernel behind the security updates (arm64's
+# here) must get its own dummy_hcd.c.  The packaged kernel was built with the
+# compiler its headers package names (gcc-12 on bookworm); that compiler must
+# be installed, for arm64 as the cross compiler (aarch64-linux-gnu-gcc-12,
+# tests/cross/deps.sh), the kbuild tools staying the host's (linux-kbuild of
+# the build machine's architecture).  FFS_VM_STOCK_HCD=1 keeps the stock
+# module (the iso tests then skip).
 set -euo pipefail
 
 dir=$(cd "$1" && pwd)
@@ -21,7 +27,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=$(dirname "$dir")
 kver=$(basename "$dir")
 patch_file="$here/dummy_hcd-iso.patch"
-src="$cache/src/linux-source-6.1"
 build="$dir/dummy_hcd-iso"
 hdr="$dir/headers"
 rel=kernel/drivers/usb/gadget/udc/dummy_hcd.ko
@@ -30,41 +35,69 @@ mods="$dir/modroot/lib/modules/$kver"
 log() { echo "dummy-hcd-iso: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-if [ "${FFS_VM_STOCK_HCD:-0}" = 1 ]; then
-	log "FFS_VM_STOCK_HCD=1: keeping the stock dummy_hcd (no iso)"
-	exit 0
-fi
-case $kver in
-*-amd64) ;;
-*) log "$kver: only amd64 builds the iso dummy_hcd for now; stock module kept"; exit 0 ;;
-esac
 [ -f "$mods/$rel" ] || die "no $rel in $mods: run fetch.sh first"
+
+# stock_hcd WHY: the kernel package's own dummy_hcd, not one patched by an
+# earlier run (modroot outlives this script's decisions), and WHY in
+# modroot's dummy_hcd-iso.skip, which the guest's iso part gives as its
+# skip reason.
+stock_hcd() {
+	local image
+	log "$1"
+	if grep -qa iso_stats "$mods/$rel"; then
+		image=$(printf '%s\n' "$cache/linux-image-${kver}_"*.deb | sort -V | tail -n1)
+		dpkg-deb --fsys-tarfile "$image" | tar -xO "./lib/modules/$kver/$rel" >"$mods/$rel"
+	fi
+	echo "$1" >"$mods/dummy_hcd-iso.skip"
+	exit 0
+}
+
+if [ "${FFS_VM_STOCK_HCD:-0}" = 1 ]; then
+	stock_hcd "FFS_VM_STOCK_HCD=1: the stock dummy_hcd (no iso)"
+fi
+# The kernel's architecture: its Makefile's ARCH, the cross compiler's prefix
+# and the headers package's NAME:ARCH when it is not the build machine's.
+case $kver in
+*-amd64) karch=x86 cross="" qual="" ;;
+*-arm64) karch=arm64 cross=aarch64-linux-gnu- qual=":arm64" ;;
+*) stock_hcd "$kver: no iso dummy_hcd build for this architecture: the stock dummy_hcd (no iso)" ;;
+esac
+[ "${kver##*-}" != "$(dpkg --print-architecture)" ] || cross="" qual=""
 
 stamp=$(sha256sum "$patch_file" | cut -d' ' -f1)
 if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_hcd.ko" ]; then
-	# apt-get download: one package at a time, into the cache, kept.
+	# fetch_deb PACKAGE[:ARCH] [VERSION]: apt-get download, one package at a
+	# time, into the cache, kept; prints the .deb's path.
 	fetch_deb() {
-		local deb
-		deb=$(ls "$cache/${1}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
+		local pkg=$1 ver=${2:-} name=${1%%:*} deb glob spec=$1
+		glob="$cache/${name}_${ver:-*}_*.deb"
+		[ "$name" = "$pkg" ] || glob="$cache/${name}_${ver:-*}_${pkg#*:}.deb"
+		[ -z "$ver" ] || spec="$pkg=$ver"
+		# shellcheck disable=SC2012,SC2086 # $glob is a pattern, names are apt's
+		deb=$(ls $glob 2>/dev/null | sort -V | tail -n1 || true)
 		if [ -z "$deb" ]; then
-			log "downloading $1"
-			(cd "$cache" && apt-get download -q "$1" >/dev/null 2>&1) ||
+			log "downloading $spec"
+			(cd "$cache" && apt-get download -q "$spec" >/dev/null 2>&1) ||
 				{ sh "$here/../apt-update.sh";
-				  (cd "$cache" && apt-get download -q "$1" >/dev/null) ||
-					die "apt-get download $1 failed"; }
-			deb=$(ls "$cache/${1}"_*.deb | sort -V | tail -n1)
+				  (cd "$cache" && apt-get download -q "$spec" >/dev/null) ||
+					die "apt-get download $spec failed"; }
+			# shellcheck disable=SC2012,SC2086
+			deb=$(ls $glob | sort -V | tail -n1)
 		fi
 		echo "$deb"
 	}
+	main=$(fetch_deb "linux-headers-$kver$qual")
+	hver=$(dpkg-deb -f "$main" Version)
+	src="$cache/src/$hver"
 	if [ ! -f "$hdr/.complete" ]; then
-		main=$(fetch_deb "linux-headers-$kver")
 		rm -rf "$hdr"
 		mkdir -p "$hdr"
 		dpkg-deb -x "$main" "$hdr"
-		# Its other packages: -common (= same version) and linux-kbuild.
+		# Its other packages, at its version: -common (= it) and linux-kbuild
+		# (>= it; the build machine's architecture: its tools run here).
 		for dep in $(dpkg-deb -f "$main" Depends | tr ',' '\n' |
 			sed -n 's/^ *\(linux-headers-[^ ]*-common\|linux-kbuild-[^ ]*\).*/\1/p'); do
-			dpkg-deb -x "$(fetch_deb "$dep")" "$hdr"
+			dpkg-deb -x "$(fetch_deb "$dep" "$hver")" "$hdr"
 		done
 		# The flavour's Makefile includes -common by absolute path.
 		sed -i "s|/usr/src/|$hdr/usr/src/|" "$hdr/usr/src/linux-headers-$kver/Makefile"
@@ -72,25 +105,41 @@ if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_
 	fi
 	cc=$(sed -n 's/.*CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' \
 		"$hdr/usr/src/linux-headers-$kver/.config")
-	command -v "${cc:-gcc-12}" >/dev/null ||
-		die "the kernel was built with ${cc:-gcc-12}, which is not installed"
+	cc=$cross${cc:-gcc-12}
+	command -v "$cc" >/dev/null ||
+		die "the kernel was built with ${cc#"$cross"}, and $cc is not installed"
 
-	if [ ! -f "$src/drivers/usb/gadget/udc/dummy_hcd.c" ]; then
-		deb=$(fetch_deb linux-source-6.1)
-		mkdir -p "$cache/src"
+	if [ ! -f "$src/dummy_hcd.c" ]; then
+		deb=$(fetch_deb linux-source-6.1 "$hver")
+		log "extracting dummy_hcd.c from $(basename "$deb")"
+		mkdir -p "$src"
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
-			tar -xJ -C "$cache/src" linux-source-6.1/drivers/usb/gadget
+			tar -xJO linux-source-6.1/drivers/usb/gadget/udc/dummy_hcd.c >"$src/dummy_hcd.c.tmp"
+		mv "$src/dummy_hcd.c.tmp" "$src/dummy_hcd.c"
 	fi
 	rm -rf "$build"
 	mkdir -p "$build"
-	cp "$src/drivers/usb/gadget/udc/dummy_hcd.c" "$build/"
-	patch -s -p5 -d "$build" <"$patch_file" || die "dummy_hcd-iso.patch does not apply"
+	cp "$src/dummy_hcd.c" "$build/"
+	# The patch is made against the amd64 kernel's source, which follows the
+	# security updates: there, not applying is a bug in the patch.  Another
+	# architecture's kernel may be older (arm64's is here) and its
+	# dummy_hcd.c may lack context the patch needs: its run then has no iso,
+	# and says why; the patch is never forced.
+	if ! patch -s -p5 -d "$build" <"$patch_file" >"$build/patch.log" 2>&1; then
+		cat "$build/patch.log" >&2
+		why="dummy_hcd-iso.patch does not apply to linux-source-6.1 $hver ($kver's source)"
+		[ "$karch" != x86 ] || die "$why"
+		rm -rf "$build"
+		stock_hcd "$why: the stock dummy_hcd (no iso)"
+	fi
 	echo 'obj-m := dummy_hcd.o' >"$build/Kbuild"
-	log "building dummy_hcd.ko with iso for $kver ($cc)"
-	make -s -C "$hdr/usr/src/linux-headers-$kver" M="$build" modules >"$build/build.log" 2>&1 ||
+	log "building dummy_hcd.ko with iso for $kver ($cc, from linux-source-6.1 $hver)"
+	make -s -C "$hdr/usr/src/linux-headers-$kver" ARCH="$karch" CROSS_COMPILE="$cross" \
+		M="$build" modules >"$build/build.log" 2>&1 ||
 		{ cat "$build/build.log" >&2; die "module build failed"; }
 	echo "$stamp" >"$build/.stamp"
 fi
 # fetch.sh may have refreshed modroot with the stock module: put ours back.
 cmp -s "$build/dummy_hcd.ko" "$mods/$rel" || cp "$build/dummy_hcd.ko" "$mods/$rel"
+rm -f "$mods/dummy_hcd-iso.skip"

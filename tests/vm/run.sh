@@ -17,7 +17,8 @@
 # them.
 #
 # Environment: FFS_VM_TIMEOUT (seconds per boot; default 420),
-# FFS_VM_PARTS (the test parts to run; default "core iso reliability"),
+# FFS_VM_PARTS (the test parts to run; default "core iso reliability",
+# "core iso" on arm64),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_ARCH=arm64 boots Debian's arm64 kernel under qemu-system-aarch64 (-M virt)
@@ -149,14 +150,23 @@ boot() {
 
 # The test scenario boots once per part, each part within its own time
 # limit, so one slow part cannot starve the others of theirs.
-# (Other architectures run neither the patched dummy_hcd nor the storms:
-# one boot.)
+# (The storms are x86-only: other architectures boot core and iso.)
 parts=("")
-if [ "$mode" = test ] && [ "$arch" = amd64 ]; then
-	read -r -a parts <<<"${FFS_VM_PARTS:-core iso reliability}"
+if [ "$mode" = test ]; then
+	default_parts="core iso reliability"
+	[ "$arch" = amd64 ] || default_parts="core iso"
+	read -r -a parts <<<"${FFS_VM_PARTS:-$default_parts}"
 fi
+# Without the iso dummy_hcd (dummy-hcd-iso.sh kept the stock module and
+# wrote why), the iso part would boot only to skip, and a boot that passes
+# nothing fails: it is not booted, and its reason is printed instead.
+iso_skip=$(cat "$kdir/modroot/lib/modules/$(basename "$kdir")/dummy_hcd-iso.skip" 2>/dev/null)
 total_p=0 total_f=0 exit_status=0
 for part in "${parts[@]}"; do
+	if [ "$part" = iso ] && [ -n "$iso_skip" ]; then
+		echo "vm: part iso skipped, not booted: $iso_skip"
+		continue
+	fi
 	[ -z "$part" ] || echo "vm: part $part"
 	boot "$part"
 	total_p=$((total_p + p)) total_f=$((total_f + f))

@@ -7,7 +7,8 @@
 
 section "bench: iso IN, highest zero-loss rate (kernel SourceSink vs isostream)"
 if [ -z "$(iso_stats_file)" ]; then
-	skip bench/iso "stock dummy_hcd: no iso (FFS_VM_STOCK_HCD=1 or not amd64)"
+	skip bench/iso "$(cat "/lib/modules/$(uname -r)/dummy_hcd-iso.skip" 2>/dev/null ||
+		echo "stock dummy_hcd (no iso_stats)")"
 else
 	ISO_SECONDS=${ISO_BENCH_SECONDS:-5}
 	ISO_SS_SECONDS=$ISO_SECONDS
