@@ -23,6 +23,7 @@
 
 #include "ep0.h"
 #include "ffs_blobs.h"
+#include "ffs_speed.h"
 #include "log.h"
 #include "stream.h"
 
@@ -157,25 +158,27 @@ static int engine_open_endpoints(struct fg_engine *e)
 /*
  * Which of the model's speeds the kernel enabled: FunctionFS hands out the
  * descriptor in use, not the speed, so find the speed whose descriptor it is.
- * Where two speeds' descriptors are the same, so is everything derived here.
+ * High- and super-speed descriptors are often the same while their
+ * companions differ (burst, iso Mult): there the UDC's current speed (udc,
+ * or -1 when unknown) decides.
  */
 static enum fg_speed_index speed_of_descriptor(const struct fg_endpoint *ep, uint16_t wmaxpacket,
-					       uint8_t interval)
+					       uint8_t interval, int udc)
 {
 	static const enum fg_speed_index order[] = { FG_HS, FG_SS, FG_FS };
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		enum fg_speed_index sp = order[i];
+	for (int i = -1; i < (int)(sizeof(order) / sizeof(order[0])); i++) {
+		int sp = i < 0 ? udc : (int)order[i];
 
-		if (ep->maxpacket[sp] == (wmaxpacket & 0x7ff) &&
+		if (sp >= 0 && ep->maxpacket[sp] == (wmaxpacket & 0x7ff) &&
 		    (ep->type == FG_EP_BULK || ep->interval[sp] == interval))
-			return sp;
+			return (enum fg_speed_index)sp;
 	}
 	return FG_HS;
 }
 
 /* What the host's configuration gave the endpoint at the speed it runs at. */
-static void stream_learn_speed(struct fg_stream *s)
+static void stream_learn_speed(struct fg_stream *s, int udc_speed)
 {
 	const struct fg_endpoint *ep = s->info.desc;
 	struct usb_endpoint_descriptor d;
@@ -187,7 +190,7 @@ static void stream_learn_speed(struct fg_stream *s)
 		return;
 	}
 	uint16_t w = le16toh(d.wMaxPacketSize);
-	s->info.speed = speed_of_descriptor(ep, w, d.bInterval);
+	s->info.speed = speed_of_descriptor(ep, w, d.bInterval, udc_speed);
 	s->info.maxpacket = w & 0x7ff;
 	s->info.mult = 1;
 	if (ep->type != FG_EP_BULK && (w >> 11) & 3)
@@ -267,12 +270,31 @@ static void engine_submit_all(struct fg_engine *e)
 		e->retry_ms = 0;
 }
 
+/* The UDC's current speed, or -1: needed only where super speed is possible. */
+static int engine_udc_speed(const struct fg_engine *e)
+{
+	enum fg_speed_index sp;
+	int rc;
+
+	if (!(e->model->speeds & FG_SPEED_SUPER))
+		return -1;
+	rc = fg_ffs_current_speed(&fg_speed_paths_system, e->opt->mount, &sp);
+	if (rc < 0) {
+		fg_dbg("%s: no UDC speed (%s): speed judged by descriptors", e->opt->mount,
+		       strerror(-rc));
+		return -1;
+	}
+	return (int)sp;
+}
+
 static void engine_enable(struct fg_engine *e)
 {
+	int udc_speed = engine_udc_speed(e);
+
 	for (size_t i = 0; i < e->stream_count; i++) {
 		struct fg_stream *s = &e->streams[i];
 
-		stream_learn_speed(s);
+		stream_learn_speed(s, udc_speed);
 		s->enabled = true;
 		s->generation++;
 	}

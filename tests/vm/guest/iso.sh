@@ -33,13 +33,15 @@ iso_rate() {
 }
 host_secs() { sed -n 's/.* bytes in \([0-9.]*\) s = .*/\1/p' "$1" | head -n 1; }
 
-# ss_stream LABEL MULT: SourceSink with MULT x maxpacket per interval; reads
-# its iso IN. Records PASS when no packet was empty or errored.
+# ss_stream LABEL MULT [BURST]: SourceSink with MULT (x BURST at super speed)
+# x maxpacket per interval; reads its iso IN. Records PASS when no packet was
+# empty or errored.
 ss_stream() {
-	local label=$1 mult=$2 out=/tmp/ss-$1.out z0 pk e er
+	local label=$1 mult=$2 burst=${3:-1} out=/tmp/ss-$1.out z0 pk e er
 	# shellcheck disable=SC2086
 	if ! gadget_up -a SourceSink.0/pattern=0 -a SourceSink.0/isoc_interval=1 \
 		-a SourceSink.0/isoc_maxpacket=1024 -a "SourceSink.0/isoc_mult=$((mult - 1))" \
+		-a "SourceSink.0/isoc_maxburst=$((burst - 1))" \
 		-a SourceSink.0/iso_qlen=16 SourceSink.0 || ! wait_enum 10; then
 		fail "iso/kernel/$label" "SourceSink did not enumerate"
 		gadget_down
@@ -120,7 +122,7 @@ iso_counters_check() {
 # with seq checking, stop; judge host and device counters. ISO_CMD=stream
 # also writes seq packets to iso OUT, checked by the device.
 isostream_run() {
-	local label=$1 conf=$2 secs=$3 slow=${4:-} out=/tmp/iso-$1.out z0 z pk lost e er un ol
+	local label=$1 conf=$2 secs=$3 slow=${4:-} out=/tmp/iso-$1.out z0 z pk lost e er un ol oe sh want
 	local eps="--ep iso-in"
 	[ "${ISO_CMD:-read}" = read ] || eps="--ep iso-in --ep iso-out"
 	: >"$FFS_LOG"
@@ -145,7 +147,12 @@ isostream_run() {
 	ffs_down || fail "iso/ffs/$label/teardown" "teardown failed"
 	pk=$(host_num "$out" "iso packets") lost=$(host_num "$out" lost)
 	e=$(host_num "$out" empty) er=$(host_num "$out" errored)
-	un=$(dev_num in_underruns) ol=$(dev_num out_lost)
+	un=$(dev_num in_underruns) ol=$(dev_num out_lost) oe=$(dev_num out_errors)
+	# Packets shorter than the interval's bytes (the source sends whole
+	# intervals), and at least 9/10 of the intervals the run lasted: 1000
+	# a second at full speed, 8000 above.
+	sh=$(sed -n 's/.*iso packets [0-9]*, errored [0-9]*, short \([0-9]*\).*/\1/p' "$out" | head -n 1)
+	case $label in fs-*) want=$((secs * 900)) ;; *) want=$((secs * 7200)) ;; esac
 	iso_rate "ffs/$label" "${pk:-0}" "$(sed -n 's/^ *\([0-9]*\) bytes in.*/\1/p' "$out" | head -n 1)" \
 		"$(host_secs "$out")"
 	say "  isostream $label: host ${pk:-?} packets in, ${lost:-?} lost, ${e:-?} empty," \
@@ -164,11 +171,15 @@ isostream_run() {
 		fail "iso/ffs/$label" "no iso packets reached the host"
 	elif ! grep -qx "${label%-duplex}" /tmp/iso.kernel-ok 2>/dev/null; then
 		skip "iso/ffs/$label" "SourceSink did not sustain this rate either (lost ${lost:-?}, empty ${e:-?})"
+	elif [ "$pk" -lt "$want" ]; then
+		fail "iso/ffs/$label" "$pk packets in ${secs} s, fewer than $want (9/10 of every interval): the stream stopped early"
+	elif [ "${sh:-1}" != 0 ]; then
+		fail "iso/ffs/$label" "${sh:-?} of $pk packets shorter than a whole interval's bytes"
 	elif [ "${lost:-1}" = 0 ] && [ "${e:-1}" = 0 ] && [ "${er:-1}" = 0 ] && [ "${un:-1}" = 0 ] &&
-		[ "${ol:-0}" = 0 ]; then
+		[ "${ol:-0}" = 0 ] && [ "${oe:-0}" = 0 ]; then
 		pass "iso/ffs/$label"
 	else
-		fail "iso/ffs/$label" "lost ${lost:-?}, empty ${e:-?}, errored ${er:-?}, device underruns ${un:-?}, OUT lost ${ol:-?}"
+		fail "iso/ffs/$label" "lost ${lost:-?}, empty ${e:-?}, errored ${er:-?}, device underruns ${un:-?}, OUT lost ${ol:-?}, OUT errors ${oe:-?}"
 	fi
 }
 

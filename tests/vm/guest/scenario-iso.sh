@@ -132,6 +132,20 @@ if rmmod dummy_hcd && modprobe dummy_hcd is_super_speed=1; then
 	ISO_CMD=stream
 	iso_retry ss-1x1024-duplex /descriptors/isostream.conf 4
 	ISO_CMD=read
+	# Bursts of 4: the same endpoint descriptors as at high speed, only
+	# the companion differs, so the daemon must learn the speed from the
+	# UDC to size each request to 4096 bytes.
+	sed 's/interval = 1; queue = 1024;/interval = 1; queue = 1024; burst = 4;/' \
+		/descriptors/isostream.conf >/tmp/isostream-ss-burst4.conf
+	# 4 KiB intervals: half the host's usual queue (192 ms), or a duplex
+	# run's transfers would pass usbfs's 16 MB cap (ffsgadget-host warns).
+	hs_host=$ISO_HOST hs_inflight=$ISO_HOST_INFLIGHT
+	ISO_HOST="--quiet --queue 24 --packets 64" ISO_HOST_INFLIGHT=$((24 * 64))
+	ss_stream ss-4x1024 1 4
+	iso_retry ss-4x1024 /tmp/isostream-ss-burst4.conf 4
+	ISO_CMD=stream
+	iso_retry ss-4x1024-duplex /tmp/isostream-ss-burst4.conf 4
+	ISO_CMD=read ISO_HOST=$hs_host ISO_HOST_INFLIGHT=$hs_inflight
 else
 	fail iso/super-speed "could not reload dummy_hcd at super speed"
 fi
