@@ -305,6 +305,21 @@ struct fgh_stream {
 /* Allocates transfers and buffers.  0 or a LIBUSB_ERROR. */
 int fgh_stream_init(struct fgh_stream *s, libusb_device_handle *h, const struct fgh_stream_cfg *cfg);
 void fgh_stream_free(struct fgh_stream *s);
+/* The stream's i-th transfer (i < nx), as set up. */
+const struct libusb_transfer *fgh_stream_transfer(const struct fgh_stream *s, unsigned i);
+
+/*
+ * Linux usbfs caps the memory of a process's in-flight transfers
+ * (usbcore.usbfs_memory_mb); past it a submission fails with ENOMEM, which
+ * libusb reports as a bare I/O error.  fgh_usbfs_bytes: what the streams'
+ * transfers hold there, all in flight.  fgh_usbfs_over_cap: 1 when need
+ * exceeds the cap read from param_path (*cap_mb set), 0 when it fits or
+ * there is no cap (0), a negative errno when the cap cannot be read (not
+ * Linux, no usbcore).
+ */
+#define FGH_USBFS_MEMORY_MB "/sys/module/usbcore/parameters/usbfs_memory_mb"
+uint64_t fgh_usbfs_bytes(struct fgh_stream *const *s, size_t n);
+int fgh_usbfs_over_cap(uint64_t need, const char *param_path, unsigned long *cap_mb);
 static inline bool fgh_stream_is_in(const struct fgh_stream *s)
 {
 	return s->cfg.ep.addr & LIBUSB_ENDPOINT_IN;

@@ -529,6 +529,15 @@ static int cmd_transfer(libusb_context *ctx, const struct options *o, const char
 		}
 	}
 
+	uint64_t usbfs_need = fgh_usbfs_bytes(sp, (size_t)n);
+	unsigned long usbfs_cap;
+	if (fgh_usbfs_over_cap(usbfs_need, FGH_USBFS_MEMORY_MB, &usbfs_cap) == 1)
+		fprintf(stderr,
+			"ffsgadget-host: warning: these transfers hold about %.1f MB in usbfs, over "
+			"its %lu MB cap (usbcore.usbfs_memory_mb): submissions past it fail as I/O "
+			"errors; lower --queue or --packets, or raise the cap (as root: echo 0 > %s)\n",
+			(double)usbfs_need / (1024.0 * 1024.0), usbfs_cap, FGH_USBFS_MEMORY_MB);
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

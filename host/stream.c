@@ -36,6 +36,11 @@ struct fgh_xfer {
 	bool busy;
 };
 
+const struct libusb_transfer *fgh_stream_transfer(const struct fgh_stream *s, unsigned i)
+{
+	return i < s->nx ? s->x[i].t : NULL;
+}
+
 static bool is_iso(const struct fgh_stream *s)
 {
 	return s->cfg.ep.type == LIBUSB_ENDPOINT_TRANSFER_TYPE_ISOCHRONOUS;
