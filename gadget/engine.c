@@ -270,13 +270,34 @@ static void engine_submit_all(struct fg_engine *e)
 		e->retry_ms = 0;
 }
 
-/* The UDC's current speed, or -1: needed only where super speed is possible. */
+/*
+ * Whether an endpoint's high- and super-speed descriptors are the same
+ * while its super-speed interval carries more (burst, iso Mult): only then
+ * does the descriptor leave the speed, and the request size, open.
+ */
+static bool model_needs_udc_speed(const struct fg_model *m)
+{
+	if (!(m->speeds & FG_SPEED_SUPER) || !(m->speeds & FG_SPEED_HIGH))
+		return false;
+	for (size_t i = 0; i < m->endpoint_count; i++) {
+		const struct fg_endpoint *ep = &m->endpoints[i];
+
+		if (ep->type == FG_EP_BULK || ep->maxpacket[FG_HS] != ep->maxpacket[FG_SS] ||
+		    ep->interval[FG_HS] != ep->interval[FG_SS])
+			continue;
+		if (ep->burst > 1 || (ep->type == FG_EP_ISO && ep->mult > 1))
+			return true;
+	}
+	return false;
+}
+
+/* The UDC's current speed, or -1 where the descriptors tell it alone. */
 static int engine_udc_speed(const struct fg_engine *e)
 {
 	enum fg_speed_index sp;
 	int rc;
 
-	if (!(e->model->speeds & FG_SPEED_SUPER))
+	if (!model_needs_udc_speed(e->model))
 		return -1;
 	rc = fg_ffs_current_speed(&fg_speed_paths_system, e->opt->mount, &sp);
 	if (rc < 0) {

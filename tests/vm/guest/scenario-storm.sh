@@ -4,7 +4,9 @@
 # testusb streams bulk IN and OUT in the background all along; the host must
 # re-enumerate every time, and the daemon's fd count and RSS must not grow.
 #
-# Bounds: fds exactly equal before and after. RSS: at most
+# Bounds: fds exactly equal before and after. RSS (not across kill -9
+# cycles, where each figure is a new process's and varies by more than a
+# megabyte with how many of its stream buffers it has touched yet): at most
 # STORM_RSS_SLACK_KB (default 256 KiB) of growth over the last three
 # quarters of the storm. The sanitized daemon's RSS takes one step of about
 # 6 MB at some point early in a storm (seen within the first 10 cycles, then
@@ -134,7 +136,7 @@ storm() {
 		fail "$n" "the daemon changed ($pid0 -> $FFS_PID)"
 	elif [ "$fd1" -gt "$fd0" ]; then
 		fail "$n" "daemon fds grew: $fd0 -> $fd1"
-	elif [ "$grow" -gt "$STORM_RSS_SLACK_KB" ]; then
+	elif [ "$kind" != kill ] && [ "$grow" -gt "$STORM_RSS_SLACK_KB" ]; then
 		fail "$n" "daemon RSS grew by $grow kB over the last 3/4 (bound $STORM_RSS_SLACK_KB kB)"
 	else
 		pass "$n"
