@@ -62,15 +62,6 @@ unsigned iso_stamp(uint8_t *buf, size_t len, uint16_t maxpacket, uint32_t *seq, 
 	return chunks;
 }
 
-int iso_stamp_read(const uint8_t *chunk, size_t n, uint32_t *seq, uint64_t *now_ns)
-{
-	if (n < ISO_SEQ_HEADER)
-		return -EMSGSIZE;
-	*seq = (uint32_t)get_le(chunk, 4);
-	*now_ns = get_le(chunk + 4, 8);
-	return 0;
-}
-
 const char *iso_counter_name(size_t i)
 {
 	return i < ISO_COUNTER_COUNT ? counters[i].name : "?";

@@ -16,6 +16,7 @@
 #ifndef FFSGADGET_ISOSTREAM_WIRE_H
 #define FFSGADGET_ISOSTREAM_WIRE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,8 +59,24 @@ struct iso_counters {
 void iso_pattern_fill(uint8_t *buf, size_t len, uint16_t maxpacket);
 /* Stamps each chunk's header with *seq (incremented) and now_ns; returns the chunks. */
 unsigned iso_stamp(uint8_t *buf, size_t len, uint16_t maxpacket, uint32_t *seq, uint64_t now_ns);
-/* One received chunk of n bytes: its stamp, or -EMSGSIZE when too short to carry one. */
-int iso_stamp_read(const uint8_t *chunk, size_t n, uint32_t *seq, uint64_t *now_ns);
+/*
+ * One received chunk of n bytes: its stamp, or -EMSGSIZE when too short to
+ * carry one.  Inline, as both ends call it for every packet: the compiler
+ * turns the byte shifts into plain loads.
+ */
+static inline uint32_t iso_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline int iso_stamp_read(const uint8_t *chunk, size_t n, uint32_t *seq, uint64_t *now_ns)
+{
+	if (n < ISO_SEQ_HEADER)
+		return -EMSGSIZE;
+	*seq = iso_le32(chunk);
+	*now_ns = iso_le32(chunk + 4) | (uint64_t)iso_le32(chunk + 8) << 32;
+	return 0;
+}
 
 /* Counter i's name as the daemon logs it ("in_packets"), and its value in c. */
 const char *iso_counter_name(size_t i);
