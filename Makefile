@@ -157,6 +157,7 @@ test: deps
 	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory SAN=1 unit
+	@sh tests/systemd-verify.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory test-cross
 	@$(MAKE) --no-print-directory test-deb

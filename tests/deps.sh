@@ -5,7 +5,7 @@ set -eu
 
 packages="build-essential clang pkg-config libaio-dev libconfig-dev libusbgx-dev
 libusb-1.0-0-dev libcmocka-dev libsystemd-dev qemu-system-x86 busybox-static cpio kmod xz-utils
-zstd ca-certificates valgrind"
+zstd ca-certificates valgrind systemd"
 
 missing=""
 for p in $packages; do

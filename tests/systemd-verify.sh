@@ -1,0 +1,38 @@
+#!/bin/sh
+# The shipped systemd units, checked by systemd's own parser
+# (systemd-analyze verify): unknown keys, bad values, missing executables.
+# verify only warns about most of these and still exits 0, so any output
+# fails.  Templates are checked as an instance; /usr/bin/ffsgadget is the
+# build's binary, which must exist.
+#
+# usage: systemd-verify.sh BUILD_DIR
+set -eu
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+if ! command -v systemd-analyze >/dev/null; then
+	echo "systemd: systemd-analyze missing (tests/deps.sh installs systemd)" >&2
+	exit 1
+fi
+[ -x "$build/ffsgadget" ] || { echo "systemd: $build/ffsgadget not built" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+for unit in "$here"/configs/systemd/*.service; do
+	name=$(basename "$unit")
+	case $name in *@.service) name=${name%@.service}@check.service ;; esac
+	sed "s|/usr/bin/ffsgadget|$build/ffsgadget|g" "$unit" >"$tmp/$name"
+	out=$(systemd-analyze verify "$tmp/$name" 2>&1) || true
+	# Lines about other units than ours (the host's own) are not ours to judge.
+	out=$(printf '%s\n' "$out" | grep -F "$name" || true)
+	if [ -z "$out" ]; then
+		pass=$((pass + 1))
+		echo "systemd: $(basename "$unit"): ok"
+	else
+		fail=$((fail + 1))
+		echo "systemd: $(basename "$unit"):"
+		printf '%s\n' "$out" | sed 's/^/  /'
+	fi
+done
+echo "systemd: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
