@@ -69,6 +69,7 @@ struct fg_engine {
 	struct fg_stream streams[FG_MAX_ENDPOINTS];
 	size_t stream_count;
 	bool enabled;
+	bool udc_speed_warned;      /* the UDC's speed was needed and not found */
 	bool stats_on;
 	bool stop;
 	int fatal;                  /* negative errno that ended the loop */
@@ -292,7 +293,7 @@ static bool model_needs_udc_speed(const struct fg_model *m)
 }
 
 /* The UDC's current speed, or -1 where the descriptors tell it alone. */
-static int engine_udc_speed(const struct fg_engine *e)
+static int engine_udc_speed(struct fg_engine *e)
 {
 	enum fg_speed_index sp;
 	int rc;
@@ -301,8 +302,12 @@ static int engine_udc_speed(const struct fg_engine *e)
 		return -1;
 	rc = fg_ffs_current_speed(&fg_speed_paths_system, e->opt->mount, &sp);
 	if (rc < 0) {
-		fg_dbg("%s: no UDC speed (%s): speed judged by descriptors", e->opt->mount,
-		       strerror(-rc));
+		/* At super speed the requests would carry too little: say so, once. */
+		if (!e->udc_speed_warned)
+			fg_warn("%s: cannot tell high from super speed (no UDC found for this "
+				"FunctionFS mount: %s): requests sized for high speed",
+				e->opt->mount, strerror(-rc));
+		e->udc_speed_warned = true;
 		return -1;
 	}
 	return (int)sp;
