@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "board.h"
 #include "description.h"
 
@@ -310,8 +312,7 @@ static void install_idempotent(void **state)
 	fclose(out);
 	fg_board_free(&pi);
 	fg_board_free(&bbb);
-	snprintf(p, sizeof(p), "rm -rf %s", dir);
-	assert_int_equal(system(p), 0);
+	assert_int_equal(tmp_tree_remove(dir), 0);
 }
 
 static void bad_profiles(void **state)

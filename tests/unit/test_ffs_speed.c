@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "ffs_speed.h"
 
 static char root[64], mnt[PATH_MAX], mounts[128], gadgets[128], class_dir[128];
@@ -86,11 +88,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmp_tree_remove(root);
 }
 
 static void instance_is_the_mount_source(void **state)

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "scheme.h"
 
 static char tmpdir[64];
@@ -29,11 +31,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmp_tree_remove(tmpdir);
 }
 
 /* Writes text to tmpdir/name.scheme and loads it. */

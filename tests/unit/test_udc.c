@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "udc.h"
 
 static char root[64], class_dir[128], gadgets[128];
@@ -79,11 +81,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmp_tree_remove(root);
 }
 
 static void virtual_names(void **state)

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests that build fake sysfs, configfs or board trees in /tmp: removing
+ * one again, without a shell.
+ */
+#ifndef FFSGADGET_TEST_TMP_TREE_H
+#define FFSGADGET_TEST_TMP_TREE_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+static int tmp_tree_remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes root and everything below it (links are removed, not followed): 0 or -1. */
+static inline int tmp_tree_remove(const char *root)
+{
+	return nftw(root, tmp_tree_remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+#endif
