@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "sysfile.h"
 
 struct text {
 	char *data;
@@ -262,24 +263,6 @@ static int apply_word(const struct fg_boot_op *op, const char *path, FILE *out)
 	return rc < 0 ? rc : 1;
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int apply_mask(const struct fg_boot_op *op, const char *root, FILE *out)
 {
 	char dir[4096], path[4200], target[64];
@@ -297,7 +280,7 @@ static int apply_mask(const struct fg_boot_op *op, const char *root, FILE *out)
 	}
 	if (errno != ENOENT)
 		return errno == EINVAL ? -EEXIST : -errno;
-	rc = mkdirs(dir);
+	rc = fg_mkdir_p(dir, 0755);
 	if (rc < 0)
 		return rc;
 	if (symlink("/dev/null", path) < 0)

@@ -25,6 +25,7 @@
 #include "daemons.h"
 #include "description.h"
 #include "log.h"
+#include "sysfile.h"
 #include "udc.h"
 
 #define STOP_TIMEOUT_MS 5000
@@ -155,24 +156,6 @@ const char *fg_boards_dir(const char *explicit_dir, const char *scheme_path, cha
 	return "/usr/share/ffsgadget/boards";
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "we");
@@ -181,18 +164,6 @@ static int write_file(const char *path, const char *text)
 		return -errno;
 	fputs(text, f);
 	return fclose(f) == 0 ? 0 : -errno;
-}
-
-static void read_file_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = '\0';
-	if (f) {
-		if (fgets(buf, (int)len, f))
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
 }
 
 static const char *usbg_msg(int rc)
@@ -272,7 +243,7 @@ static void state_scan(const char *state, struct mounts *mounts, int *rc)
 		if (pathf(path, sizeof(path), "%s/%.*s.mount", state, (int)(dot - e->d_name),
 			  e->d_name) < 0)
 			continue;
-		read_file_line(path, mount, sizeof(mount));
+		(void)fg_read_first_line(path, mount, sizeof(mount));
 		if (mount[0])
 			mounts_add(mounts, mount);
 		if (pathf(path, sizeof(path), "%s/%s", state, e->d_name) < 0)
@@ -475,7 +446,7 @@ static bool already_up(const struct fg_scheme *s, const char *run_dir)
 	char path[PATH_MAX], udc[FG_UDC_NAME_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s/UDC", FG_CONFIGFS_GADGETS, s->name);
-	read_file_line(path, udc, sizeof(udc));
+	(void)fg_read_first_line(path, udc, sizeof(udc));
 	if (!udc[0])
 		return false;
 	for (size_t i = 0; i < s->ffs_count; i++) {
@@ -484,7 +455,7 @@ static bool already_up(const struct fg_scheme *s, const char *run_dir)
 		if (fg_scheme_state_file(run_dir, s->name, s->ffs[i].instance, "pid", path,
 					 sizeof(path)) < 0)
 			return false;
-		read_file_line(path, pid, sizeof(pid));
+		(void)fg_read_first_line(path, pid, sizeof(pid));
 		if (!pid[0] || fg_process_gone((pid_t)atol(pid)))
 			return false;
 	}
@@ -694,7 +665,7 @@ int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o)
 		goto out;
 	rc = fg_scheme_state_dir(run_dir, s->name, state, sizeof(state));
 	if (rc == 0)
-		rc = mkdir_p(state, 0755);
+		rc = fg_mkdir_p(state, 0755);
 	if (rc < 0) {
 		fg_err("%s: %s", state, strerror(-rc));
 		goto out;
@@ -725,7 +696,7 @@ int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o)
 			rc = -ENAMETOOLONG;
 			goto out;
 		}
-		rc = mkdir_p(mp, 0755);
+		rc = fg_mkdir_p(mp, 0755);
 		if (rc == 0 && mount(f->instance, mp, "functionfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				     opts[0] ? opts : NULL) < 0)
 			rc = -errno;
@@ -810,7 +781,7 @@ int fg_gadget_status(const char *run_dir, const char *only)
 			continue;
 		shown++;
 		snprintf(path, sizeof(path), "%s/%s/scheme", run_dir, name);
-		read_file_line(path, line, sizeof(line));
+		(void)fg_read_first_line(path, line, sizeof(line));
 		printf("%s: %s%s%s%s\n", name, u ? "bound to " : "not bound",
 		       u ? usbg_get_udc_name(u) : "", line[0] ? ", from " : "", line);
 		for (usbg_function *f = usbg_get_first_function(g); f;
@@ -827,7 +798,7 @@ int fg_gadget_status(const char *run_dir, const char *only)
 			find_ffs_mounts(inst, &m);
 			printf(" at %s", m.count ? m.dir[0] : "(not mounted)");
 			snprintf(path, sizeof(path), "%s/%s/%s.pid", run_dir, name, inst);
-			read_file_line(path, pid, sizeof(pid));
+			(void)fg_read_first_line(path, pid, sizeof(pid));
 			if (pid[0] && !fg_process_gone((pid_t)atol(pid))) {
 				snprintf(path, sizeof(path), "%s/%s/%s.ready", run_dir, name, inst);
 				printf(", daemon %s %s", pid,

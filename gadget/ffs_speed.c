@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sysfile.h"
 #include "udc.h"
 
 const struct fg_speed_paths fg_speed_paths_system = {
@@ -18,21 +19,6 @@ const struct fg_speed_paths fg_speed_paths_system = {
 	.gadgets = FG_CONFIGFS_GADGETS,
 	.udc_class = FG_SYS_UDC,
 };
-
-static int read_first_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	int rc = 0;
-
-	buf[0] = '\0';
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		rc = ferror(f) ? -EIO : -ENODATA;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return rc;
-}
 
 int fg_ffs_instance_of_mount(const char *mounts, const char *dir, char *inst, size_t len)
 {
@@ -93,7 +79,7 @@ static int udc_of_instance(const char *gadgets, const char *inst, char *udc, siz
 		if (access(path, F_OK) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/UDC", gadgets, de->d_name);
-		if (read_first_line(path, udc, len) == 0 && udc[0])
+		if (fg_read_first_line(path, udc, len) == 0 && udc[0])
 			rc = 0;
 	}
 	closedir(d);
@@ -136,7 +122,7 @@ int fg_ffs_current_speed(const struct fg_speed_paths *p, const char *dir, enum f
 	if (rc < 0)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s/current_speed", p->udc_class, udc);
-	rc = read_first_line(path, speed, sizeof(speed));
+	rc = fg_read_first_line(path, speed, sizeof(speed));
 	if (rc < 0)
 		return -ENOENT;
 	return fg_speed_from_sysfs(speed, out) == 0 ? 0 : -ENOTCONN;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysfile.h"
 #include "udc.h"
 
 bool fg_udc_is_virtual(const char *name, const char *driver)
@@ -30,18 +31,6 @@ static void copy_str(char *dst, size_t len, const char *src)
 
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-static void read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
 }
 
 static void link_base(const char *path, char *buf, size_t len)
@@ -78,7 +67,7 @@ int fg_udc_list(const char *class_dir, const char *gadgets_dir, struct fg_udc *o
 		snprintf(path, sizeof(path), "%s/%s/device/driver", class_dir, e->d_name);
 		link_base(path, u->driver, sizeof(u->driver));
 		snprintf(path, sizeof(path), "%s/%s/state", class_dir, e->d_name);
-		read_line(path, u->state, sizeof(u->state));
+		(void)fg_read_first_line(path, u->state, sizeof(u->state));
 		u->is_virtual = fg_udc_is_virtual(u->name, u->driver);
 		(*count)++;
 	}
@@ -91,7 +80,7 @@ int fg_udc_list(const char *class_dir, const char *gadgets_dir, struct fg_udc *o
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/UDC", gadgets_dir, e->d_name);
-		read_line(path, bound, sizeof(bound));
+		(void)fg_read_first_line(path, bound, sizeof(bound));
 		for (size_t i = 0; bound[0] && i < *count; i++)
 			if (strcmp(out[i].name, bound) == 0)
 				copy_str(out[i].gadget, sizeof(out[i].gadget), e->d_name);
