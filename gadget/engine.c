@@ -163,18 +163,23 @@ static int engine_open_endpoints(struct fg_engine *e)
  * companions differ (burst, iso Mult): there the UDC's current speed (udc,
  * or -1 when unknown) decides.
  */
+static bool descriptor_is_speeds(const struct fg_endpoint *ep, enum fg_speed_index sp,
+				 uint16_t wmaxpacket, uint8_t interval)
+{
+	return ep->maxpacket[sp] == (wmaxpacket & 0x7ff) &&
+	       (ep->type == FG_EP_BULK || ep->interval[sp] == interval);
+}
+
 static enum fg_speed_index speed_of_descriptor(const struct fg_endpoint *ep, uint16_t wmaxpacket,
 					       uint8_t interval, int udc)
 {
 	static const enum fg_speed_index order[] = { FG_HS, FG_SS, FG_FS };
 
-	for (int i = -1; i < (int)(sizeof(order) / sizeof(order[0])); i++) {
-		int sp = i < 0 ? udc : (int)order[i];
-
-		if (sp >= 0 && ep->maxpacket[sp] == (wmaxpacket & 0x7ff) &&
-		    (ep->type == FG_EP_BULK || ep->interval[sp] == interval))
-			return (enum fg_speed_index)sp;
-	}
+	if (udc >= 0 && descriptor_is_speeds(ep, (enum fg_speed_index)udc, wmaxpacket, interval))
+		return (enum fg_speed_index)udc;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (descriptor_is_speeds(ep, order[i], wmaxpacket, interval))
+			return order[i];
 	return FG_HS;
 }
 
@@ -218,6 +223,11 @@ static void stream_learn_speed(struct fg_stream *s, int udc_speed)
 	}
 }
 
+static struct timespec timespec_of_ms(unsigned ms)
+{
+	return (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+}
+
 static void engine_arm_retry(struct fg_engine *e)
 {
 	struct itimerspec it = { 0 };
@@ -228,8 +238,7 @@ static void engine_arm_retry(struct fg_engine *e)
 	ms = e->retry_ms ? e->retry_ms * 2 : RETRY_FIRST_MS;
 	if (ms > RETRY_MAX_MS)
 		ms = RETRY_MAX_MS;
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	it.it_value = timespec_of_ms(ms);
 	if (timerfd_settime(e->retry_fd, 0, &it, NULL) < 0) {
 		fg_warn("retry timer: %s", strerror(errno));
 		return;
@@ -241,16 +250,14 @@ static void engine_arm_retry(struct fg_engine *e)
 /* Reports the start and the end of a run of refusals, once each. */
 static void engine_note_submit(struct fg_stream *s, int rc)
 {
-	struct fg_stream_stats *st = &s->stats;
-
-	if (rc < 0 && !st->failing_since) {
-		st->failing_since = st->submit_failures;
+	if (rc < 0 && !s->refused_since) {
+		s->refused_since = s->stats.submit_failures;
 		fg_warn("endpoint '%s': submit refused: %s; retrying", s->info.desc->name,
 			strerror(-rc));
-	} else if (rc == 0 && st->failing_since && s->in_flight) {
+	} else if (rc == 0 && s->refused_since && s->in_flight) {
 		fg_info("endpoint '%s': submitting again after %" PRIu64 " refusals",
-			s->info.desc->name, st->submit_failures - st->failing_since + 1);
-		st->failing_since = 0;
+			s->info.desc->name, s->stats.submit_failures - s->refused_since + 1);
+		s->refused_since = 0;
 	}
 }
 
@@ -588,8 +595,8 @@ static int engine_setup_loop(struct fg_engine *e)
 	if (e->stats_on || e->opt->run_seconds) {
 		unsigned ms = e->opt->stats_interval_ms ? e->opt->stats_interval_ms : 1000;
 		struct itimerspec it = {
-			.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000L },
-			.it_value = { ms / 1000, (long)(ms % 1000) * 1000000L },
+			.it_interval = timespec_of_ms(ms),
+			.it_value = timespec_of_ms(ms),
 		};
 		if (timerfd_settime(e->timer_fd, 0, &it, NULL) < 0)
 			return -errno;

@@ -44,7 +44,6 @@ struct fg_stream_stats {
 	uint64_t errors;           /* completed with an error other than a cancel */
 	uint64_t cancelled;        /* -ESHUTDOWN / -ECONNRESET: disable, reset, unbind */
 	uint64_t submit_failures;  /* io_submit refused (other than disabled) */
-	uint64_t failing_since;    /* submit_failures when the current refusals began; 0: none */
 	uint64_t idle_intervals;   /* iso: intervals with the ring empty (see below) */
 	int last_error;            /* negative errno of the latest error */
 };
@@ -70,6 +69,8 @@ struct fg_stream {
 	bool enabled;
 	unsigned generation;       /* bumped on every enable: speed may have changed */
 	struct fg_stream_stats stats;
+	/* stats.submit_failures when the current run of refusals began; 0: none. */
+	uint64_t refused_since;
 	/*
 	 * Iso: when the last in-flight request was reaped (0: the ring is not
 	 * empty).  The next submission adds the elapsed service intervals,
