@@ -244,15 +244,6 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void install_idempotent(void **state)
 {
 	char dir[] = "/tmp/fg-board.XXXXXX", boot[128], root[128], p[256], err[512] = "";
@@ -273,10 +264,10 @@ static void install_idempotent(void **state)
 	assert_non_null(strstr(err, "cmdline.txt: missing"));
 
 	snprintf(p, sizeof(p), "%s/config.txt", boot);
-	spit(p, "dtparam=audio=on\n[pi4]\narm_boost=1\n[all]\ndtoverlay=dwc2,dr_mode=host\n"
+	tmp_write(p, "dtparam=audio=on\n[pi4]\narm_boost=1\n[all]\ndtoverlay=dwc2,dr_mode=host\n"
 		"[cm4]\notg_mode=1");
 	snprintf(p, sizeof(p), "%s/cmdline.txt", boot);
-	spit(p, "console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 rootwait quiet\n");
+	tmp_write(p, "console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 rootwait quiet\n");
 	assert_int_equal(fg_board_install(&pi, boot, NULL, out, err, sizeof(err)), 2);
 	assert_string_equal(slurp(p), "console=tty1 root=PARTUUID=1234-02 rootfstype=ext4 "
 			    "rootwait modules-load=dwc2 quiet\n");
@@ -292,7 +283,7 @@ static void install_idempotent(void **state)
 
 	/* modules-load= with other modules: dwc2 joins the list. */
 	snprintf(p, sizeof(p), "%s/cmdline.txt", boot);
-	spit(p, "root=/dev/mmcblk0p2 modules-load=g_serial rootwait\n");
+	tmp_write(p, "root=/dev/mmcblk0p2 modules-load=g_serial rootwait\n");
 	assert_int_equal(fg_board_install(&pi, boot, NULL, out, err, sizeof(err)), 1);
 	assert_string_equal(slurp(p), "root=/dev/mmcblk0p2 modules-load=g_serial,dwc2 rootwait\n");
 	assert_int_equal(fg_board_install(&pi, boot, NULL, out, err, sizeof(err)), 0);
@@ -306,7 +297,7 @@ static void install_idempotent(void **state)
 	assert_string_equal(target, "/dev/null");
 	/* A real unit file there is not overwritten. */
 	unlink(p);
-	spit(p, "[Unit]\n");
+	tmp_write(p, "[Unit]\n");
 	assert_int_equal(fg_board_install(&bbb, NULL, root, out, err, sizeof(err)), -EEXIST);
 
 	fclose(out);
@@ -342,7 +333,7 @@ static void bad_profiles(void **state)
 		struct fg_board b;
 		char err[512] = "";
 
-		spit(path, cases[i].text);
+		tmp_write(path, cases[i].text);
 		if (fg_board_load(path, &b, err, sizeof(err)) != -EINVAL ||
 		    !strstr(err, cases[i].message))
 			fail_msg("case %zu: '%s', expected '%s'", i, err, cases[i].message);

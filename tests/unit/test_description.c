@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "description.h"
 #include "utf8.h"
 
@@ -311,13 +313,10 @@ static void test_hid_report_file(void **state)
 	assert_int_equal(fwrite(report, 1, sizeof(report), f), sizeof(report));
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/mouse.conf", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("function = { name = \"m\"; personality = \"hid\"; interfaces = (\n"
-	      "  { class = 3; hid = { report_file = \"report.bin\"; country = 9; };\n"
-	      "    endpoints = ( { name = \"in\"; address = 0x81; type = \"interrupt\";"
-	      " maxpacket = 4; } ); } ); };\n", f);
-	fclose(f);
+	tmp_write(path, "function = { name = \"m\"; personality = \"hid\"; interfaces = (\n"
+		  "  { class = 3; hid = { report_file = \"report.bin\"; country = 9; };\n"
+		  "    endpoints = ( { name = \"in\"; address = 0x81; type = \"interrupt\";"
+		  " maxpacket = 4; } ); } ); };\n");
 	assert_int_equal(fg_description_load(path, &m, err, sizeof(err)), 0);
 	assert_true(m->interfaces[0].alts[0].hid.present);
 	assert_int_equal(m->interfaces[0].alts[0].hid.country, 9);

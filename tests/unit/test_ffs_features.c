@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "description.h"
 #include "ffs_features.h"
 
@@ -45,11 +47,7 @@ static int remove_dir(void **state)
 
 static void probe_text(const char *text, struct fg_ffs_get_alt_probe *p)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	tmp_write(path, text);
 	fg_ffs_probe_get_alt(path, p);
 }
 

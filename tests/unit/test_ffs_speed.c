@@ -25,15 +25,6 @@
 static char root[64], mnt[PATH_MAX], mounts[128], gadgets[128], class_dir[128];
 static struct fg_speed_paths paths;
 
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* A configfs gadget holding function ffs.inst, bound to udc ("" unbound). */
 static void gadget(const char *name, const char *inst, const char *udc)
 {
@@ -46,7 +37,7 @@ static void gadget(const char *name, const char *inst, const char *udc)
 	snprintf(p, sizeof(p), "%s/gadgets/%s/functions/ffs.%s", root, name, inst);
 	assert_int_equal(mkdir(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s/gadgets/%s/UDC", root, name);
-	put(p, udc[0] ? udc : "\n");
+	tmp_write(p, udc[0] ? udc : "\n");
 }
 
 static void udc(const char *name, const char *speed)
@@ -56,13 +47,13 @@ static void udc(const char *name, const char *speed)
 	snprintf(p, sizeof(p), "%s/class/%s", root, name);
 	assert_int_equal(mkdir(p, 0755), 0);
 	snprintf(p, sizeof(p), "%s/class/%s/current_speed", root, name);
-	put(p, speed);
+	tmp_write(p, speed);
 }
 
 /* Mount table lines; the FunctionFS mount point is the real directory mnt. */
 static void mount_table(const char *lines)
 {
-	put(mounts, lines);
+	tmp_write(mounts, lines);
 }
 
 static int setup(void **state)

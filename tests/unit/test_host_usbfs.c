@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "tmp_tree.h"
+
 #include "fgh.h"
 
 #define MiB (1024u * 1024u)
@@ -24,11 +26,7 @@ static char param[32];
 
 static void write_param(const char *text)
 {
-	FILE *f = fopen(param, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tmp_write(param, text);
 }
 
 static int setup(void **state)

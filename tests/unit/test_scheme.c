@@ -40,13 +40,9 @@ static int load_text(const char *name, const char *text, struct fg_scheme *s, ch
 		     size_t errlen)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s.scheme", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tmp_write(path, text);
 	return fg_scheme_load(path, s, err, errlen);
 }
 

@@ -25,14 +25,10 @@ static char root[64], class_dir[128], gadgets[128];
 
 static void put(const char *rel, const char *text)
 {
-	char p[512];
-	FILE *f;
+	char p[1024];
 
 	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tmp_write(p, text);
 }
 
 static void udc(const char *name, const char *driver, const char *state)

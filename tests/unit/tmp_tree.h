@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests that build fake sysfs, configfs or board trees in /tmp: removing
- * one again, without a shell.
+ * Unit tests that build fake sysfs, configfs or board trees in /tmp: writing
+ * their files, and removing a tree again without a shell.  Include after
+ * cmocka.h.
  */
 #ifndef FFSGADGET_TEST_TMP_TREE_H
 #define FFSGADGET_TEST_TMP_TREE_H
@@ -16,6 +17,16 @@ static int tmp_tree_remove_one(const char *path, const struct stat *st, int flag
 	(void)flag;
 	(void)ftw;
 	return remove(path);
+}
+
+/* Writes text to path, a fixture file; the test fails when it cannot. */
+static inline void tmp_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
 }
 
 /* Removes root and everything below it (links are removed, not followed): 0 or -1. */
