@@ -15,9 +15,15 @@ iso_stats() { f=$(iso_stats_file) && [ -n "$f" ] && cat "$f"; }
 # empty or errored packet, isostream must too, with no underrun on the device.
 ISO_SECONDS=${ISO_SECONDS:-10}
 ISO_SS_SECONDS=${ISO_SS_SECONDS:-4}
-# 48 transfers of 64 packets in flight: 384 ms at 8000 packets/s, so that a
-# host process starved by TCG does not leave the bus without URBs.
-ISO_HOST="--quiet --queue 48 --packets 64"
+# iso_host_queue TRANSFERS PACKETS: what ffsgadget-host keeps in flight
+# (ISO_HOST), and the packets that makes (ISO_HOST_INFLIGHT: cancelled at the
+# end, so in neither side's figures). 48 x 64 by default: 384 ms at 8000
+# packets/s, so that a host process starved by TCG does not leave the bus
+# without URBs.
+iso_host_queue() {
+	ISO_HOST="--quiet --queue $1 --packets $2" ISO_HOST_INFLIGHT=$(($1 * $2))
+}
+iso_host_queue 48 64
 : >/tmp/iso.rates
 
 # host_num FILE WORD: the number after WORD in ffsgadget-host's summary.
@@ -73,11 +79,10 @@ ss_stream() {
 # what the host received (HOSTOUT): no fewer IN packets than the host got
 # with data, no more than that plus the lost ones plus what can be in
 # flight when both sides stop (the device's queue of 1024 requests, the
-# host's 48 transfers x 64 packets: cancelled, so not in its figures). A
-# duplex run's device cannot have received more OUT packets than the host
-# counted plus its cancelled transfers.
+# host's ISO_HOST_INFLIGHT packets). A duplex run's device cannot have
+# received more OUT packets than the host counted plus its cancelled
+# transfers.
 ISO_DEV_QUEUE=1024
-ISO_HOST_INFLIGHT=$((48 * 64))
 iso_counters_check() {
 	local label=$1 txt=$2 json=$3 hout=$4 logged kv name val got n=0 bad=""
 	local ip op pk e er lost data opk
@@ -122,7 +127,8 @@ iso_counters_check() {
 # with seq checking, stop; judge host and device counters. ISO_CMD=stream
 # also writes seq packets to iso OUT, checked by the device.
 isostream_run() {
-	local label=$1 conf=$2 secs=$3 slow=${4:-} out=/tmp/iso-$1.out z0 z pk lost e er un ol oe sh want
+	local label=$1 conf=$2 secs=$3 slow=${4:-} out=/tmp/iso-$1.out z0 z pk lost e er un ol oe sh
+	local want mbps
 	local eps="--ep iso-in"
 	[ "${ISO_CMD:-read}" = read ] || eps="--ep iso-in --ep iso-out"
 	: >"$FFS_LOG"
@@ -133,6 +139,7 @@ isostream_run() {
 		return
 	fi
 	z0=$(zlps)
+	mbps=$(cat "/sys/bus/usb/devices/$USBDEV/speed")
 	ffsgadget-host ctrl 0x41 0x01 1 0 >/dev/null 2>&1 || echo "start request failed" | detail
 	# shellcheck disable=SC2086
 	ffsgadget-host "${ISO_CMD:-read}" $eps --pattern seq --seconds "$secs" $ISO_HOST \
@@ -150,9 +157,9 @@ isostream_run() {
 	un=$(dev_num in_underruns) ol=$(dev_num out_lost) oe=$(dev_num out_errors)
 	# Packets shorter than the interval's bytes (the source sends whole
 	# intervals), and at least 9/10 of the intervals the run lasted: 1000
-	# a second at full speed, 8000 above.
+	# a second at full speed (12 Mb/s), 8000 above.
 	sh=$(sed -n 's/.*iso packets [0-9]*, errored [0-9]*, short \([0-9]*\).*/\1/p' "$out" | head -n 1)
-	case $label in fs-*) want=$((secs * 900)) ;; *) want=$((secs * 7200)) ;; esac
+	case $mbps in 12) want=$((secs * 900)) ;; *) want=$((secs * 7200)) ;; esac
 	iso_rate "ffs/$label" "${pk:-0}" "$(sed -n 's/^ *\([0-9]*\) bytes in.*/\1/p' "$out" | head -n 1)" \
 		"$(host_secs "$out")"
 	say "  isostream $label: host ${pk:-?} packets in, ${lost:-?} lost, ${e:-?} empty," \

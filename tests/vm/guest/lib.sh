@@ -223,18 +223,25 @@ tu_name() {
 	esac
 }
 
-# tu_value TESTNUM SECS ARGS...: "NUMBER UNIT": throughput for the
-# fixed-size data tests, requests/s for the ep0 loopback, nothing for the
-# rest (their lengths vary or they measure latency). MB = 10^6 bytes.
-tu_value() {
-	local t=$1 secs=$2 c=1000 s=1024 g=32 bytes
-	shift 2
+# tu_args ARGS...: testusb's count, size and queue (-c, -s, -g, with its
+# defaults) into the caller's c, s and g.
+tu_args() {
+	c=1000 s=1024 g=32
 	while [ $# -gt 1 ]; do
 		case $1 in
 		-c) c=$2 ;; -s) s=$2 ;; -g) g=$2 ;;
 		esac
 		shift 2
 	done
+}
+
+# tu_value TESTNUM SECS ARGS...: "NUMBER UNIT": throughput for the
+# fixed-size data tests, requests/s for the ep0 loopback, nothing for the
+# rest (their lengths vary or they measure latency). MB = 10^6 bytes.
+tu_value() {
+	local t=$1 secs=$2 c s g bytes
+	shift 2
+	tu_args "$@"
 	case $t in
 	1 | 2 | 17 | 18 | 19 | 20) bytes=$((c * s)) ;;
 	5 | 6 | 27 | 28) bytes=$((c * g * s)) ;;
@@ -244,6 +251,20 @@ tu_value() {
 	*) return ;;
 	esac
 	awk -v b="$bytes" -v t="$secs" 'BEGIN { if (t > 0) printf "%.1f MB/s", b / t / 1e6 }'
+}
+
+# tu_transfers TESTNUM ARGS...: how many transfers one run of the test
+# makes (URBs for 1/2 and 27/28, control transfers for 14/21: two per
+# iteration); nothing for the rest.
+tu_transfers() {
+	local t=$1 c s g
+	shift
+	tu_args "$@"
+	case $t in
+	1 | 2) echo "$c" ;;
+	27 | 28) echo $((c * g)) ;;
+	14 | 21) echo $((c * 2)) ;;
+	esac
 }
 
 tu_header() {
@@ -256,6 +277,18 @@ tu_row() {
 	[ -z "$TU_SECS" ] || time="${TU_SECS%????}s"
 	printf '  %4s  %-22s %-26s %9s %11s  %s\n' "$t" "$(tu_name "$t")" "$*" \
 		"$time" "$(tu_value "$t" "${TU_SECS:-0}" "$@")" "$r"
+}
+
+# run_testusb_list PREFIX LIST: run_testusb for each "TESTNUM ARGS..." line
+# of LIST, named PREFIX/tTESTNUM, under one table header.
+run_testusb_list() {
+	local prefix=$1 t args
+	tu_header
+	echo "$2" | while read -r t args; do
+		[ -n "$t" ] || continue
+		# shellcheck disable=SC2086
+		run_testusb "$prefix/t$t" "$t" $args
+	done
 }
 
 # run_testusb NAME TESTNUM ARGS...: strict check: only a result line without

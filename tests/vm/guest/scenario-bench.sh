@@ -21,45 +21,31 @@ BENCH_TESTS='
 # from inside the run that delivers the SETUP; a FunctionFS daemon can only
 # answer after it, in the next one.
 TRACEFS=/sys/kernel/tracing
+# hcd_ticks_ready: tracefs, the filter and the buffer, once per boot.
 hcd_ticks_ready() {
 	[ -f "$TRACEFS/set_ftrace_filter" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null
 	echo dummy_timer >"$TRACEFS/set_ftrace_filter" 2>/dev/null &&
-		echo 4096 >"$TRACEFS/buffer_size_kb" &&
-		echo function >"$TRACEFS/current_tracer" &&
-		echo 0 >"$TRACEFS/tracing_on"
+		echo 4096 >"$TRACEFS/buffer_size_kb"
 }
 # hcd_ticks TESTNUM ARGS...: one extra, untimed run of the test with the
-# timer's calls traced; prints the runs per transfer (control transfers for
-# 14/21: two per iteration; URBs for 1/2; requests for 27/28), nothing when
-# the trace lost events.
+# timer's calls traced (the tracer is attached for that run only); prints
+# the runs per transfer (tu_transfers), nothing when the trace lost events.
 hcd_ticks() {
 	local t=$1 n hits lost
 	shift
 	n=$(tu_transfers "$t" "$@")
 	[ -n "$n" ] || return 0
 	echo >"$TRACEFS/trace"
+	echo function >"$TRACEFS/current_tracer"
 	echo 1 >"$TRACEFS/tracing_on"
 	testusb_once "$t" "$@" >/dev/null
 	echo 0 >"$TRACEFS/tracing_on"
-	[ "$TU_STATUS" = ok ] || return 0
 	lost=$(cat "$TRACEFS"/per_cpu/cpu*/stats | awk '/^overrun:/ { o += $2 } END { print o + 0 }')
-	[ "$lost" = 0 ] || return 0
 	hits=$(grep -c ' dummy_timer <-' "$TRACEFS/trace")
+	# Only now: changing the tracer empties the buffer.
+	echo nop >"$TRACEFS/current_tracer"
+	[ "$TU_STATUS" = ok ] && [ "$lost" = 0 ] || return 0
 	awk -v h="$hits" -v n="$n" 'BEGIN { if (h > 0 && n > 0) printf "%.2f", h / n }'
-}
-# tu_transfers TESTNUM ARGS...: how many transfers one run of the test makes.
-tu_transfers() {
-	local t=$1 c=1000 g=32
-	shift
-	while [ $# -gt 1 ]; do
-		case $1 in -c) c=$2 ;; -g) g=$2 ;; esac
-		shift 2
-	done
-	case $t in
-	1 | 2) echo "$c" ;;
-	27 | 28) echo $((c * g)) ;;
-	14 | 21) echo $((c * 2)) ;;
-	esac
 }
 
 # bench_side LABEL: runs BENCH_TESTS on the enumerated device; appends
@@ -91,11 +77,14 @@ bench_side() {
 		record PASS "bench/$label/t$t"
 		ticks=""
 		# shellcheck disable=SC2086
-		hcd_ticks_ready && ticks=$(hcd_ticks "$t" $args)
+		[ "$HCD_TICKS" != 1 ] || ticks=$(hcd_ticks "$t" $args)
 		[ -z "$ticks" ] || echo "$t $ticks" >>"/tmp/ticks.$label"
 		printf '  %4s  %-22s %-26s %14s %11s\n' "$t" "$(tu_name "$t")" "$args" "$v" "${ticks:--}"
 	done
 }
+
+HCD_TICKS=0
+hcd_ticks_ready && HCD_TICKS=1
 
 section "bench: in-kernel SourceSink (usb_f_ss_lb), zeros, median of $BENCH_RUNS"
 usbtest_pattern 0

@@ -8,14 +8,7 @@
 FFS_TESTS=$(echo "$TESTS_PATTERN" | grep -vE '^(15|16|22|23) ')
 FFS_CYCLES=${FFS_CYCLES:-20}
 
-ffs_tests() {
-	tu_header
-	echo "$1" | while read -r t args; do
-		[ -n "$t" ] || continue
-		# shellcheck disable=SC2086
-		run_testusb "ffs/t$t" "$t" $args
-	done
-}
+ffs_tests() { run_testusb_list ffs "$1"; }
 
 # ffs_cycles N: unbind and bind again N times; each time the host must see
 # the device go and come back with usbtest bound. Reasons go to $why.

@@ -20,12 +20,7 @@ usbtest_alt() { echo "$1" >/sys/module/usbtest/parameters/alt; }
 
 # iso_usbtests PREFIX: the iso testusb list on the enumerated device.
 iso_usbtests() {
-	tu_header
-	echo "$ISO_TESTS" | while read -r t args; do
-		[ -n "$t" ] || continue
-		# shellcheck disable=SC2086
-		run_testusb "$1/t$t" "$t" $args
-	done
+	run_testusb_list "$1" "$ISO_TESTS"
 	iso_stats | detail
 }
 
@@ -110,13 +105,13 @@ ISO_CMD=read
 # where 48 x 64 would hold 3 s, near its 5 s transfer timeout.
 section "isostream: full speed (dummy_hcd reloaded with is_high_speed=0)"
 if rmmod dummy_hcd && modprobe dummy_hcd is_high_speed=0; then
-	hs_host=$ISO_HOST hs_inflight=$ISO_HOST_INFLIGHT
-	ISO_HOST="--quiet --queue 12 --packets 32" ISO_HOST_INFLIGHT=$((12 * 32))
+	iso_host_queue 12 32
 	ss_stream fs-1023 1
 	isostream_run fs-1023 /descriptors/isostream-fs.conf "$ISO_SECONDS"
 	ISO_CMD=stream
 	isostream_run fs-1023-duplex /descriptors/isostream-fs.conf 4
-	ISO_CMD=read ISO_HOST=$hs_host ISO_HOST_INFLIGHT=$hs_inflight
+	ISO_CMD=read
+	iso_host_queue 48 64
 else
 	fail iso/full-speed "could not reload dummy_hcd at full speed"
 fi
@@ -139,13 +134,13 @@ if rmmod dummy_hcd && modprobe dummy_hcd is_super_speed=1; then
 		/descriptors/isostream.conf >/tmp/isostream-ss-burst4.conf
 	# 4 KiB intervals: half the host's usual queue (192 ms), or a duplex
 	# run's transfers would pass usbfs's 16 MB cap (ffsgadget-host warns).
-	hs_host=$ISO_HOST hs_inflight=$ISO_HOST_INFLIGHT
-	ISO_HOST="--quiet --queue 24 --packets 64" ISO_HOST_INFLIGHT=$((24 * 64))
+	iso_host_queue 24 64
 	ss_stream ss-4x1024 1 4
 	iso_retry ss-4x1024 /tmp/isostream-ss-burst4.conf 4
 	ISO_CMD=stream
 	iso_retry ss-4x1024-duplex /tmp/isostream-ss-burst4.conf 4
-	ISO_CMD=read ISO_HOST=$hs_host ISO_HOST_INFLIGHT=$hs_inflight
+	ISO_CMD=read
+	iso_host_queue 48 64
 else
 	fail iso/super-speed "could not reload dummy_hcd at super speed"
 fi
