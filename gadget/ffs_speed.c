@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "ffs_speed.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,52 +59,34 @@ int fg_speed_from_sysfs(const char *text, enum fg_speed_index *out)
 	return 0;
 }
 
-/* The UDC of the configfs gadget that holds function ffs.inst. */
-static int udc_of_instance(const char *gadgets, const char *inst, char *udc, size_t len)
+/*
+ * The UDC serving FunctionFS instance inst: the one whose configfs gadget
+ * holds function ffs.inst, or else, without configfs, the only UDC there is.
+ */
+static int udc_of_instance(const struct fg_speed_paths *p, const char *inst, char *udc,
+			   size_t len)
 {
-	DIR *d = opendir(gadgets);
-	struct dirent *de;
-	int rc = -ENOENT;
+	struct fg_udc u[FG_UDC_MAX];
+	size_t n;
+	int rc = fg_udc_list(p->udc_class, p->gadgets, u, FG_UDC_MAX, &n);
 
-	if (!d)
-		return -errno;
-	while (rc == -ENOENT && (de = readdir(d)) != NULL) {
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; inst && i < n; i++) {
 		char path[PATH_MAX];
 
-		if (de->d_name[0] == '.')
+		if (!u[i].gadget[0])
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/functions/ffs.%s", gadgets, de->d_name, inst);
-		if (access(path, F_OK) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/UDC", gadgets, de->d_name);
-		if (fg_read_first_line(path, udc, len) == 0 && udc[0])
-			rc = 0;
+		snprintf(path, sizeof(path), "%s/%s/functions/ffs.%s", p->gadgets, u[i].gadget, inst);
+		if (access(path, F_OK) == 0) {
+			snprintf(udc, len, "%s", u[i].name);
+			return 0;
+		}
 	}
-	closedir(d);
-	return rc;
-}
-
-/* Without configfs: the only UDC there is, if there is only one. */
-static int lone_udc(const char *class_dir, char *udc, size_t len)
-{
-	DIR *d = opendir(class_dir);
-	struct dirent *de;
-	bool fits = false;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || n++ > 0)
-			continue;
-		fits = l < len;
-		if (fits)
-			memcpy(udc, de->d_name, l + 1);
-	}
-	closedir(d);
-	return n == 1 && fits ? 0 : -ENOENT;
+	if (n != 1)
+		return -ENOENT;
+	snprintf(udc, len, "%s", u[0].name);
+	return 0;
 }
 
 int fg_ffs_current_speed(const struct fg_speed_paths *p, const char *dir, enum fg_speed_index *out)
@@ -115,11 +95,7 @@ int fg_ffs_current_speed(const struct fg_speed_paths *p, const char *dir, enum f
 	int rc;
 
 	rc = fg_ffs_instance_of_mount(p->mounts, dir, inst, sizeof(inst));
-	if (rc == 0)
-		rc = udc_of_instance(p->gadgets, inst, udc, sizeof(udc));
-	if (rc < 0)
-		rc = lone_udc(p->udc_class, udc, sizeof(udc));
-	if (rc < 0)
+	if (udc_of_instance(p, rc == 0 ? inst : NULL, udc, sizeof(udc)) < 0)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s/current_speed", p->udc_class, udc);
 	rc = fg_read_first_line(path, speed, sizeof(speed));
