@@ -33,8 +33,8 @@ endif
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(CPPFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
-LDFLAGS += $(SANFLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(SYSROOT_FLAGS) $(CPPFLAGS) $(WARN) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SYSROOT_FLAGS) $(SANFLAGS)
 
 LIB_PKGS  = libconfig libusbgx libsystemd
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)

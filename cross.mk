@@ -6,10 +6,13 @@
 #   make ARCH=armel [target]   Pi Zero, Pi 1 (ARMv6)           -> build-armel/
 #   make CROSS=aarch64-linux-gnu- [target]   any cross prefix, no installs
 #
-# With ARCH, tests/cross/deps.sh first installs Debian's cross toolchain and
-# the target's -dev packages (multiarch) when missing: before pkg-config is
-# asked for flags. Cross builds leave out the unit tests (no cmocka for the
-# target); tests/cross/smoke.sh runs the cross builds under qemu-user.
+# With ARCH, tests/cross/deps.sh first installs Debian's cross toolchain (a
+# native package), and tests/cross/sysroot.sh makes or reuses the target's
+# sysroot: its C library and -dev packages, resolved for that architecture
+# alone, so what the host has installed never matters. SYSROOT=DIR uses
+# another (debian/rules passes the one it was given). Cross builds leave out
+# the unit tests (no cmocka for the target); tests/cross/smoke.sh runs the
+# cross builds under qemu-user.
 
 CROSS_ARCHES = arm64 armhf armel
 CROSS_TRIPLET_arm64 = aarch64-linux-gnu
@@ -29,7 +32,25 @@ CROSS_DEPS := $(shell sh tests/cross/deps.sh $(ARCH) >&2 && echo ok)
 ifneq ($(CROSS_DEPS),ok)
 $(error tests/cross/deps.sh $(ARCH) failed)
 endif
+ifeq ($(SYSROOT),)
+SYSROOT := $(shell sh tests/cross/sysroot.sh $(ARCH))
+ifeq ($(SYSROOT),)
+$(error tests/cross/sysroot.sh $(ARCH) failed)
 endif
+endif
+endif
+endif
+
+# A sysroot: the compiler and the linker look only there for the target's
+# headers and libraries, and pkg-config (the build machine's own) reads the
+# target's .pc files and prefixes their paths with it.
+ifneq ($(SYSROOT),)
+# debhelper names a PKG_CONFIG of the target's on the command line, which
+# would need that architecture's pkgconf installed on the host.
+SYSROOT_FLAGS = --sysroot=$(SYSROOT)
+override PKG_CONFIG = PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+	PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(patsubst %-,%,$(CROSS))/pkgconfig:$(SYSROOT)/usr/share/pkgconfig \
+	pkg-config
 endif
 
 ifneq ($(CROSS),)
@@ -40,7 +61,9 @@ endif
 ifeq ($(origin AR),default)
 AR = $(CROSS)ar
 endif
+ifeq ($(SYSROOT),)
 ifneq ($(origin PKG_CONFIG),command line)
 PKG_CONFIG = $(CROSS)pkg-config
+endif
 endif
 endif

@@ -56,10 +56,19 @@ for a in $arches; do
 	if [ "$a" = "$native" ]; then
 		# Source and binaries, the unit tests run during the build.
 		opts=(-us -uc)
+		unset FG_SYSROOT
 		export DEB_BUILD_OPTIONS="parallel=$(nproc)"
 	else
 		fg_triplet "$a" >/dev/null || exit 1
-		opts=(-us -uc -B -a "$a" -Pcross,nocheck)
+		# -d: the Build-Depends of the target's architecture are in the
+		# sysroot, not installed on this machine, where dpkg would look.
+		if ! FG_SYSROOT=$(sh "$here/sysroot.sh" "$a"); then
+			failed=$((failed + 1))
+			echo "deb: FAIL $a: no sysroot (tests/cross/sysroot.sh $a)"
+			continue
+		fi
+		export FG_SYSROOT
+		opts=(-us -uc -B -d -a "$a" -Pcross,nocheck)
 		export DEB_BUILD_OPTIONS="parallel=$(nproc) nocheck"
 	fi
 	rm -f "$out"/*_"$a".deb "$out"/*_"$a".changes "$out"/*_"$a".buildinfo

@@ -4,7 +4,8 @@
 # output and exit status compared with the native build's.
 #
 # usage: tests/cross/smoke.sh [ARCH...]    (default: arm64 armhf armel)
-# Binaries from build/ (native) and build-ARCH/ (make ARCH=...). QEMU runs the
+# Binaries from build/ (native) and build-ARCH/ (make ARCH=...), run with the
+# target's libraries from the sysroot they were built against. QEMU runs the
 # oldest CPU of the boards each architecture is for (arch.sh): the armel build
 # on the Pi Zero's ARM1176, where an ARMv7 instruction traps.
 # Prints one "smoke: N passed, N failed" line; exit status 1 on any failure.
@@ -35,7 +36,7 @@ same() {
 	shift 2
 	run "$tmp/native" "$native" "$@"
 	# shellcheck disable=SC2046 # the qemu command and its options
-	run "$tmp/cross" $(fg_qemu_user "$arch") "build-$arch/ffsgadget" "$@"
+	run "$tmp/cross" $(fg_qemu_user "$arch") -L "$sysroot" "build-$arch/ffsgadget" "$@"
 	if cmp -s "$tmp/native" "$tmp/cross"; then
 		passed=$((passed + 1))
 	else
@@ -52,6 +53,11 @@ for arch in $arches; do
 		failed=$((failed + 1))
 		continue
 	fi
+	if ! sysroot=$(sh "$here/sysroot.sh" "$arch"); then
+		echo "smoke: FAIL $arch: no sysroot (tests/cross/sysroot.sh $arch)"
+		failed=$((failed + 1))
+		continue
+	fi
 	n0=$((passed + failed))
 	same personalities "$arch" personalities
 	for f in descriptors/*.conf tests/unit/good/*.conf; do
@@ -63,16 +69,21 @@ for arch in $arches; do
 	echo "smoke: $arch ($(fg_qemu_user "$arch")): $((passed + failed - n0)) comparisons"
 done
 
-# The test's premise: the CPU chosen for armel would catch ARMv7 code.
+# The test's premise: the CPU chosen for armel would catch ARMv7 code. The
+# armhf build, which runs on its own CPU, must die of SIGILL (status 132) on
+# the ARM1176: any other failure (a missing library, say) proves nothing.
 case " $arches " in *" armhf "*)
-	if [ -x build-armhf/ffsgadget ]; then
+	if [ -x build-armhf/ffsgadget ] && root=$(sh "$here/sysroot.sh" armhf); then
 		# A shell of its own reports the SIGILL, on a stderr that is hidden.
-		if sh -c 'ulimit -c 0; qemu-arm -cpu arm1176 build-armhf/ffsgadget personalities
-			exit $?' >/dev/null 2>&1; then
-			echo "smoke: FAIL the armhf build ran on an ARM1176: the CPU check proves nothing"
-			failed=$((failed + 1))
-		else
+		sh -c 'ulimit -c 0; qemu-arm -cpu arm1176 -L "$1" build-armhf/ffsgadget personalities
+			exit $?' sh "$root" >/dev/null 2>&1
+		status=$?
+		if [ "$status" = 132 ]; then
 			passed=$((passed + 1))
+		else
+			echo "smoke: FAIL the armhf build on an ARM1176 ended with status $status, not" \
+				"SIGILL (132): the CPU check proves nothing"
+			failed=$((failed + 1))
 		fi
 	fi ;;
 esac
