@@ -31,10 +31,10 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 
-#include "description.h"
-#include "ep0.h"
-#include "log.h"
-#include "personality.h"
+#include "common/log.h"
+#include "description/description.h"
+#include "ffs/ep0.h"
+#include "ffs/personality.h"
 
 #ifndef FG_SOURCE_DIR
 #define FG_SOURCE_DIR "."

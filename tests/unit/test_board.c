@@ -21,8 +21,8 @@
 
 #include "tmp_tree.h"
 
-#include "board.h"
-#include "description.h"
+#include "configfs/board.h"
+#include "description/description.h"
 
 #define BOARDS FG_SOURCE_DIR "/boards"
 

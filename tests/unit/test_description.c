@@ -19,8 +19,8 @@
 
 #include "tmp_tree.h"
 
-#include "description.h"
-#include "utf8.h"
+#include "common/utf8.h"
+#include "description/description.h"
 
 #define UNIT_DIR FG_SOURCE_DIR "/tests/unit"
 

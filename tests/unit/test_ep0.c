@@ -19,7 +19,7 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 
-#include "ep0.h"
+#include "ffs/ep0.h"
 
 extern const struct fg_personality fg_zero_personality;
 

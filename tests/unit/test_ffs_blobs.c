@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "description.h"
-#include "describe.h"
-#include "ffs_blobs.h"
+#include "description/describe.h"
+#include "description/description.h"
+#include "ffs/ffs_blobs.h"
 
 /* An expected blob, built piece by piece. */
 struct expect {

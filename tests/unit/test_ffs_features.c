@@ -19,8 +19,8 @@
 
 #include "tmp_tree.h"
 
-#include "description.h"
-#include "ffs_features.h"
+#include "description/description.h"
+#include "ffs/ffs_features.h"
 
 static char dir[64], path[128];
 

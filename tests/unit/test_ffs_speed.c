@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The UDC speed behind a FunctionFS mount (gadget/ffs_speed.c) against fake
+ * The UDC speed behind a FunctionFS mount (gadget/ffs/ffs_speed.c) against fake
  * /proc/self/mounts, configfs and /sys/class/udc trees: the one thing that
  * tells high from super speed where their descriptors are the same.
  */
@@ -20,7 +20,7 @@
 
 #include "tmp_tree.h"
 
-#include "ffs_speed.h"
+#include "ffs/ffs_speed.h"
 
 static char root[64], mnt[PATH_MAX], mounts[128], gadgets[128], class_dir[128];
 static struct fg_speed_paths paths;

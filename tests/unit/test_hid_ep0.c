@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The HID personality's ep0: class and standard requests through its setup
- * and control_out hooks (as gadget/ep0.c calls them), output reports by
+ * and control_out hooks (as gadget/ffs/ep0.c calls them), output reports by
  * interrupt OUT, the idle rate, options.  Host input is untrusted: wrong
  * recipients, interfaces, directions, lengths and values all stall.
  */
@@ -17,11 +17,11 @@
 #include <cmocka.h>
 #include <linux/usb/ch9.h>
 
-#include "description.h"
-#include "ep0.h"
-#include "hid.h"
+#include "common/log.h"
+#include "description/description.h"
+#include "ffs/ep0.h"
+#include "personalities/hid/hid.h"
 #include "hid_fixture.h"
-#include "log.h"
 
 
 static struct fixture *load_text(const char *text, const char *name, char *err, size_t errlen,
@@ -261,7 +261,7 @@ static void test_mouse_get_report_in_boot_protocol(void **state)
 	assert_int_equal(req(fx, 0xa1, HID_REQ_GET_REPORT, 0x0100, 0, 8), 3);
 }
 
-/* Through gadget/ep0.c: a STALL is I/O against the data stage's direction. */
+/* Through gadget/ffs/ep0.c: a STALL is I/O against the data stage's direction. */
 struct fake_io {
 	unsigned stalls;
 	uint8_t sent[256];

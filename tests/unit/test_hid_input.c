@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "hid.h"
+#include "personalities/hid/hid.h"
 
 static struct fg_hid_cmd cmd;
 static char err[256];

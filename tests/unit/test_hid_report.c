@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "description.h"
-#include "hid.h"
+#include "description/description.h"
+#include "personalities/hid/hid.h"
 #include "hid_fixture.h"
 
 

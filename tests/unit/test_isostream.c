@@ -19,9 +19,9 @@
 #include <cmocka.h>
 #include <linux/usb/ch9.h>
 
-#include "description.h"
-#include "isostream.h"
-#include "personality.h"
+#include "description/description.h"
+#include "ffs/personality.h"
+#include "personalities/isostream/isostream.h"
 
 static uint32_t le32(const uint8_t *p)
 {

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "isostream_wire.h"
+#include "wire/isostream_wire.h"
 
 static uint64_t le(const uint8_t *p, size_t n)
 {

@@ -18,7 +18,7 @@
 
 #include "tmp_tree.h"
 
-#include "scheme.h"
+#include "configfs/scheme.h"
 
 static char tmpdir[64];
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Stream completions (gadget/stream.c) without a kernel: what a reaped
+ * Stream completions (gadget/ffs/stream.c) without a kernel: what a reaped
  * request's result does to the stream.
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "stream.h"
+#include "ffs/stream.h"
 
 struct fixture {
 	struct fg_endpoint ep;
