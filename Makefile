@@ -47,8 +47,10 @@ LIB_SRCS  = $(filter-out gadget/main.c,$(GADGET_SRCS))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON    = $(BUILD)/ffsgadget
 
-# Unit tests named test_host_*.c test the host companion, the others the gadget.
-UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+# Unit tests: tests/unit/gadget/ for the daemon, tests/unit/host/ for the host companion
+# (test_host_*.c), each built into the same folder under $(BUILD)/tests/; tmp_tree.h,
+# which both use, and the good/ and bad/ descriptions stay in tests/unit/.
+UNIT_SRCS = $(wildcard tests/unit/gadget/test_*.c tests/unit/host/test_host_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 HOST_PKGS    = libusb-1.0
@@ -114,14 +116,14 @@ $(BUILD)/libffsgadget.a: $(LIB_OBJS)
 $(DAEMON): $(BUILD)/gadget/main.o $(BUILD)/libffsgadget.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/tests/test_host_%: tests/unit/test_host_%.c $(BUILD)/libffsgadget-host.a
+$(BUILD)/tests/host/%: tests/unit/host/%.c $(BUILD)/libffsgadget-host.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget/wire -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
-		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget/wire -Itests/unit -DFG_SOURCE_DIR='"$(CURDIR)"' \
+		-o $@ $< $(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
+$(BUILD)/tests/gadget/%: tests/unit/gadget/%.c $(BUILD)/libffsgadget.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -Itests/unit -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libffsgadget.a $(LDFLAGS) $(LIB_LIBS) -lcmocka
 
 $(BUILD)/fuzz/fuzz_host_%: tests/fuzz/fuzz_host_%.c $(BUILD)/libffsgadget-host.a

@@ -6,7 +6,7 @@
  * The first input byte picks a personality (each served with the first
  * shipped description that names it: descriptors/, tests/unit/good/).  The
  * rest is a script of records, read by a fake FunctionFS ep0 that behaves as
- * f_fs.c does (see tests/unit/test_ep0.c):
+ * f_fs.c does (see tests/unit/gadget/test_ep0.c):
  *
  *   byte K: K & 7 is the event type (0..6 FunctionFS's, 7 an unknown one);
  *     SETUP (4): 8 setup bytes (as on the wire), then 2 bytes N and N bytes
