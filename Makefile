@@ -40,20 +40,25 @@ LIB_PKGS  = libconfig libusbgx libsystemd
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIB_PKGS) 2>/dev/null)
 LIB_LIBS   := $(shell $(PKG_CONFIG) --libs $(LIB_PKGS) 2>/dev/null) -laio
 
-LIB_SRCS  = $(filter-out gadget/main.c,$(wildcard gadget/*.c))
+# gadget/ has one folder per subsystem (description/, ffs/, personalities/, configfs/,
+# common/, wire/); includes name headers from gadget/: "ffs/engine.h".
+GADGET_SRCS = $(sort $(wildcard gadget/*.c gadget/*/*.c gadget/*/*/*.c))
+LIB_SRCS  = $(filter-out gadget/main.c,$(GADGET_SRCS))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DAEMON    = $(BUILD)/ffsgadget
 
-# Unit tests named test_host_*.c test the host companion, the others the gadget.
-UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+# Unit tests: tests/unit/gadget/ for the daemon, tests/unit/host/ for the host companion
+# (test_host_*.c), each built into the same folder under $(BUILD)/tests/; tmp_tree.h,
+# which both use, and the good/ and bad/ descriptions stay in tests/unit/.
+UNIT_SRCS = $(wildcard tests/unit/gadget/test_*.c tests/unit/host/test_host_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 HOST_PKGS    = libusb-1.0
 HOST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(HOST_PKGS) 2>/dev/null)
 HOST_LIBS   := $(shell $(PKG_CONFIG) --libs $(HOST_PKGS) 2>/dev/null) -lm
 HOST_LIB_SRCS = $(filter-out host/main.c,$(wildcard host/*.c))
-# isostream's wire format is one definition in gadget/, which both sides link.
-HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gadget/isostream_wire.o
+# isostream's wire format is one definition in gadget/wire/, which both sides link.
+HOST_LIB_OBJS = $(HOST_LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gadget/wire/isostream_wire.o
 HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 # The VM guest's HID probe: hidraw, evdev and the HID control socket.
 HIDTOOL       = $(BUILD)/hidtool
@@ -82,7 +87,7 @@ $(BUILD)/gadget/%.o: gadget/%.c
 
 $(BUILD)/host/%.o: host/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget -c -o $@ $<
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget/wire -c -o $@ $<
 
 $(BUILD)/libffsgadget-host.a: $(HOST_LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -111,19 +116,19 @@ $(BUILD)/libffsgadget.a: $(LIB_OBJS)
 $(DAEMON): $(BUILD)/gadget/main.o $(BUILD)/libffsgadget.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
-$(BUILD)/tests/test_host_%: tests/unit/test_host_%.c $(BUILD)/libffsgadget-host.a
+$(BUILD)/tests/host/%: tests/unit/host/%.c $(BUILD)/libffsgadget-host.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
-		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget/wire -Itests/unit -DFG_SOURCE_DIR='"$(CURDIR)"' \
+		-o $@ $< $(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libffsgadget.a
+$(BUILD)/tests/gadget/%: tests/unit/gadget/%.c $(BUILD)/libffsgadget.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -Itests/unit -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
 		$(BUILD)/libffsgadget.a $(LDFLAGS) $(LIB_LIBS) -lcmocka
 
 $(BUILD)/fuzz/fuzz_host_%: tests/fuzz/fuzz_host_%.c $(BUILD)/libffsgadget-host.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget/wire -fsanitize=fuzzer -o $@ $< \
 		$(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libffsgadget.a

@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "configfs.h"
-#include "describe.h"
-#include "description.h"
-#include "engine.h"
-#include "ffs_features.h"
-#include "log.h"
-#include "personality.h"
+#include "common/log.h"
+#include "configfs/configfs.h"
+#include "description/describe.h"
+#include "description/description.h"
+#include "ffs/engine.h"
+#include "ffs/ffs_features.h"
+#include "ffs/personality.h"
 
 #define FFSGADGET_VERSION "0.1.0"
 

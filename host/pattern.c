@@ -5,7 +5,7 @@
  * possibly shorter, as on the wire; every pattern restarts at each packet,
  * as usbtest and f_sourcesink do.
  *
- * seq: isostream's stamped packets (gadget/isostream_wire.h, the one
+ * seq: isostream's stamped packets (gadget/wire/isostream_wire.h, the one
  * definition both ends use): a sequence number and a timestamp first, so a
  * reader can tell lost, duplicated and reordered packets apart.
  */

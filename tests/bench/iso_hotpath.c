@@ -17,10 +17,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "description.h"
-#include "isostream.h"
-#include "personality.h"
-#include "stream.h"
+#include "description/description.h"
+#include "ffs/personality.h"
+#include "ffs/stream.h"
+#include "personalities/isostream/isostream.h"
 
 int main(int argc, char **argv)
 {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "description.h"
-#include "ffs_blobs.h"
-#include "personality.h"
+#include "description/description.h"
+#include "ffs/ffs_blobs.h"
+#include "ffs/personality.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

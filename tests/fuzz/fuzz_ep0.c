@@ -6,7 +6,7 @@
  * The first input byte picks a personality (each served with the first
  * shipped description that names it: descriptors/, tests/unit/good/).  The
  * rest is a script of records, read by a fake FunctionFS ep0 that behaves as
- * f_fs.c does (see tests/unit/test_ep0.c):
+ * f_fs.c does (see tests/unit/gadget/test_ep0.c):
  *
  *   byte K: K & 7 is the event type (0..6 FunctionFS's, 7 an unknown one);
  *     SETUP (4): 8 setup bytes (as on the wire), then 2 bytes N and N bytes
@@ -31,10 +31,10 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 
-#include "description.h"
-#include "ep0.h"
-#include "log.h"
-#include "personality.h"
+#include "common/log.h"
+#include "description/description.h"
+#include "ffs/ep0.h"
+#include "ffs/personality.h"
 
 #ifndef FG_SOURCE_DIR
 #define FG_SOURCE_DIR "."

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FunctionFS features the running kernel has, probed instead of guessed
+ * from its version (vendor kernels backport), and the ones a model needs.
+ *
+ * get_alt (mainline 6.10, 2f550553e23c): without it composite stalls
+ * SET_INTERFACE to any alt setting other than 0.  f_fs assigns
+ * ffs_func_get_alt through a function pointer, so when it exists it is a
+ * symbol in /proc/kallsyms, whose names every reader sees (kptr_restrict
+ * hides only the addresses).
+ */
+#ifndef FFSGADGET_FFS_FEATURES_H
+#define FFSGADGET_FFS_FEATURES_H
+
+#include <stddef.h>
+
+#include "description/model.h"
+
+#define FG_KALLSYMS "/proc/kallsyms"
+
+enum fg_ffs_feature_answer {
+	FG_FFS_FEATURE_UNKNOWN,     /* no kallsyms, or FunctionFS not in it */
+	FG_FFS_FEATURE_ABSENT,
+	FG_FFS_FEATURE_PRESENT,
+};
+
+struct fg_ffs_get_alt_probe {
+	enum fg_ffs_feature_answer answer;
+	/* Where FunctionFS's symbols were found: a module name, or "" for built in. */
+	char module[64];
+	/* UNKNOWN only: the negative errno of opening or reading kallsyms, else 0. */
+	int read_error;
+};
+
+/*
+ * Looks for f_fs's ffs_func_get_alt in the kallsyms file at kallsyms_path
+ * (FG_KALLSYMS, or a fake one).  Never fails: what could not be read
+ * makes the answer UNKNOWN.
+ */
+void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_get_alt_probe *out);
+
+/*
+ * How the answer was found, for people: "probed: usb_f_fs has no
+ * ffs_func_get_alt", or for UNKNOWN why nothing was probed.
+ */
+void fg_ffs_get_alt_explain(const struct fg_ffs_get_alt_probe *p, char *buf, size_t size);
+
+/*
+ * The alt settings other than 0 that hold endpoints, which only a kernel
+ * with get_alt lets the host select: their count, and in list (when size
+ * is not 0) "interface 0 alt 1, ...", truncated to fit.
+ */
+size_t fg_ffs_alts_needing_get_alt(const struct fg_model *m, char *list, size_t size);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include "ffs/stream.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define SUBMIT_BATCH 64
+
+/* Largest wMaxPacketSize: OUT buffers are kept a multiple of it (see init). */
+#define MAX_PACKET 1024
+
+int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, size_t index)
+{
+	size_t size = desc->buffer_size;
+	long page = sysconf(_SC_PAGESIZE);
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->info.desc = desc;
+	s->info.index = index;
+	s->info.maxpacket = desc->maxpacket[FG_HS] ? desc->maxpacket[FG_HS] : desc->maxpacket[FG_FS];
+	s->info.mult = desc->mult ? desc->mult : 1;
+	s->depth = desc->queue_depth ? desc->queue_depth : 1;
+	/*
+	 * FunctionFS rounds an OUT read up to the endpoint's max packet and
+	 * fails an AIO read whose data does not fit the caller's buffer, so a
+	 * non-iso OUT buffer is a whole number of the largest packets.  An iso
+	 * OUT read gets one interval's data, bounded by the descriptor.
+	 */
+	if (!fg_ep_is_in(desc) && desc->type != FG_EP_ISO)
+		size = (size + MAX_PACKET - 1) / MAX_PACKET * MAX_PACKET;
+	if (size == 0)
+		size = MAX_PACKET;
+	s->buffer_size = size;
+	s->info.transfer_size = size;
+	s->info.speed = FG_HS;
+
+	s->reqs = calloc(s->depth, sizeof(*s->reqs));
+	if (!s->reqs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->depth; i++) {
+		struct fg_request *r = &s->reqs[i];
+		void *buf;
+
+		if (posix_memalign(&buf, (size_t)page, size)) {
+			fg_stream_release(s);
+			return -ENOMEM;
+		}
+		memset(buf, 0, size);
+		r->buf = buf;
+		r->stream = s;
+		/* Differs from the stream's first generation: the first fill writes. */
+		r->generation = ~0u;
+	}
+	return 0;
+}
+
+void fg_stream_release(struct fg_stream *s)
+{
+	if (s->reqs) {
+		for (unsigned i = 0; i < s->depth; i++)
+			free(s->reqs[i].buf);
+	}
+	free(s->reqs);
+	s->reqs = NULL;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The ring is about to hold a request again: account the time it was empty. */
+static void stream_refilled(struct fg_stream *s)
+{
+	uint64_t empty, interval = (uint64_t)s->info.interval_us * 1000u;
+
+	if (s->empty_generation == s->generation && interval) {
+		empty = now_ns() - s->empty_since_ns;
+		s->stats.idle_intervals += (empty + interval / 2) / interval;
+	}
+	s->empty_since_ns = 0;
+}
+
+/* Readies r for submission; false when the personality has nothing to send. */
+static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
+			   const struct fg_personality *p, void *pstate)
+{
+	size_t cap = s->info.transfer_size;
+
+	if (cap > s->buffer_size)
+		cap = s->buffer_size;
+	if (fg_ep_is_in(s->info.desc)) {
+		size_t len = cap;
+
+		if (p->fill_in) {
+			int refill = r->generation != s->generation;
+
+			len = p->fill_in(pstate, &s->info, r->buf, cap, refill);
+			if (len == FG_FILL_NONE)
+				return false;
+			if (len > cap)
+				len = cap;
+		}
+		r->generation = s->generation;
+		r->len = len;
+		io_prep_pwrite(&r->iocb, s->fd, r->buf, len, 0);
+	} else {
+		r->len = cap;
+		io_prep_pread(&r->iocb, s->fd, r->buf, cap, 0);
+	}
+	io_set_eventfd(&r->iocb, resfd);
+	r->iocb.data = r;
+	return true;
+}
+
+int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
+			  const struct fg_personality *p, void *pstate)
+{
+	struct iocb *batch[SUBMIT_BATCH];
+	unsigned next = 0;
+
+	bool more = true;
+
+	while (s->enabled && more && next < s->depth) {
+		int n = 0, done = 0;
+
+		for (; next < s->depth && n < SUBMIT_BATCH; next++) {
+			struct fg_request *r = &s->reqs[next];
+
+			if (r->in_flight)
+				continue;
+			if (!stream_prepare(s, r, resfd, p, pstate)) {
+				more = false;
+				break;
+			}
+			batch[n++] = &r->iocb;
+		}
+		while (done < n) {
+			int rc = io_submit(ctx, n - done, batch + done);
+
+			if (rc > 0) {
+				if (s->empty_since_ns)
+					stream_refilled(s);
+				for (int i = done; i < done + rc; i++)
+					((struct fg_request *)batch[i]->data)->in_flight = true;
+				s->in_flight += (unsigned)rc;
+				done += rc;
+				continue;
+			}
+			if (rc == -EAGAIN || rc == -ESHUTDOWN)
+				return 0;   /* disabled under us: the next ENABLE resumes */
+			s->stats.submit_failures++;
+			s->stats.last_error = rc ? rc : -EIO;
+			return s->stats.last_error;
+		}
+	}
+	return 0;
+}
+
+void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,
+			void *pstate)
+{
+	struct fg_stream *s = r->stream;
+
+	r->in_flight = false;
+	s->in_flight--;
+	if (!s->in_flight && s->enabled && s->info.desc->type == FG_EP_ISO && res >= 0) {
+		s->empty_since_ns = now_ns();
+		s->empty_generation = s->generation;
+	}
+	if (res >= 0) {
+		s->stats.bytes += (uint64_t)res;
+		s->stats.transfers++;
+		if ((size_t)res < r->len)
+			s->stats.short_transfers++;
+		if (!fg_ep_is_in(s->info.desc) && p->consume_out)
+			p->consume_out(pstate, &s->info, r->buf, (size_t)res);
+		return;
+	}
+	if (res == -ESHUTDOWN || res == -ECONNRESET) {
+		s->stats.cancelled++;
+		return;
+	}
+	if (res == -EAGAIN) {
+		/*
+		 * The endpoint was disabled under us (the files are non-blocking;
+		 * AIO reports that as a completion).  Resubmitting would spin until
+		 * the DISABLE event is read: stay idle until the next ENABLE.
+		 */
+		s->enabled = false;
+		s->stats.cancelled++;
+		return;
+	}
+	s->stats.errors++;
+	s->stats.last_error = (int)res;
+}

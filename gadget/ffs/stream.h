@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Streams: one ring of in-flight AIO requests per data endpoint.
+ *
+ * Request lifecycle (who owns the buffer when):
+ *   IDLE     the engine owns it.  fill_in may write it (IN).
+ *   IN FLIGHT  submitted with io_submit; the kernel owns it until the
+ *            completion is reaped from the shared io context.  Completions
+ *            are signalled on the engine's eventfd (IOCB_FLAG_RESFD).
+ *   REAPED   res >= 0: bytes moved (OUT: handed to consume_out, then the
+ *            buffer is reused).  res < 0: -ESHUTDOWN / -ECONNRESET mean the
+ *            endpoint was disabled or the request cancelled (host reset,
+ *            SET_INTERFACE, unbind); anything else is an error, counted.
+ *            Either way the request goes back to IDLE and, while the stream
+ *            is enabled, straight back in flight.
+ *
+ * Iso streams count the service intervals during which the ring was empty
+ * (all requests completed, none resubmitted: a slow personality, or a
+ * source with nothing to send), from the reap of the last completion to the
+ * next submission.  Requests completed but not yet reaped are not seen, so
+ * this is a lower bound; a ring that never empties counts nothing.
+ *
+ * Endpoint files are non-blocking: submitting on a disabled endpoint fails
+ * at once with -EAGAIN instead of blocking the loop, and the request stays
+ * IDLE until the next ENABLE.  Any other refusal (f_fs's -ENOMEM when it
+ * cannot allocate the request's kernel buffer) also leaves it IDLE: the
+ * engine tries again on its retry timer, since a drained ring has no
+ * completion left to resubmit on.
+ */
+#ifndef FFSGADGET_STREAM_H
+#define FFSGADGET_STREAM_H
+
+#include <libaio.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ffs/personality.h"
+
+struct fg_stream_stats {
+	uint64_t bytes;
+	uint64_t transfers;
+	uint64_t short_transfers;  /* completed with fewer bytes than requested */
+	uint64_t errors;           /* completed with an error other than a cancel */
+	uint64_t cancelled;        /* -ESHUTDOWN / -ECONNRESET: disable, reset, unbind */
+	uint64_t submit_failures;  /* io_submit refused (other than disabled) */
+	uint64_t idle_intervals;   /* iso: intervals with the ring empty (see below) */
+	int last_error;            /* negative errno of the latest error */
+};
+
+struct fg_stream;
+
+struct fg_request {
+	struct iocb iocb;
+	struct fg_stream *stream;
+	uint8_t *buf;
+	size_t len;                /* bytes asked for in the current submission */
+	unsigned generation;       /* stream generation whose data the buffer holds */
+	bool in_flight;
+};
+
+struct fg_stream {
+	int fd;                    /* the FunctionFS epN file */
+	struct fg_ep_info info;
+	size_t buffer_size;
+	unsigned depth;
+	struct fg_request *reqs;
+	unsigned in_flight;
+	bool enabled;
+	unsigned generation;       /* bumped on every enable: speed may have changed */
+	struct fg_stream_stats stats;
+	/* stats.submit_failures when the current run of refusals began; 0: none. */
+	uint64_t refused_since;
+	/*
+	 * Iso: when the last in-flight request was reaped (0: the ring is not
+	 * empty).  The next submission adds the elapsed service intervals,
+	 * rounded, to idle_intervals: the kernel held nothing that long.
+	 */
+	uint64_t empty_since_ns;
+	unsigned empty_generation;
+};
+
+/* Allocates depth requests of buffer_size bytes; page-aligned buffers. */
+int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, size_t index);
+void fg_stream_release(struct fg_stream *s);
+
+/*
+ * Puts every idle request in flight: asks the personality for IN data, then
+ * one io_submit for the batch.  -EAGAIN from the kernel (endpoint not
+ * enabled) leaves the rest idle and is not an error.
+ */
+int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
+			  const struct fg_personality *p, void *pstate);
+
+/* Accounts one reaped completion; the request becomes idle. */
+void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,
+			void *pstate);
+
+#endif

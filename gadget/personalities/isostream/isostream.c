@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * isostream: a vendor-class isochronous streaming device.
+ *
+ * Iso IN carries a source, one request per service interval:
+ *   - "generator" (default): each wMaxPacketSize chunk stamped with a
+ *     sequence number and a CLOCK_MONOTONIC timestamp (isostream_wire.h; the
+ *     host companion's "seq" pattern checks it), optionally limited to
+ *     `throttle` packets per second of wall clock: a deliberately slow
+ *     source, whose underruns must show;
+ *   - "stdin", "fifo:PATH" (watched, read in large chunks when readable) or
+ *     "file:PATH" (read in large chunks, looping): packet-sized slices.
+ * Iso OUT is a sink: counted, and checked for the same stamps unless
+ * sink = "discard".
+ *
+ * Vendor requests (isostream_wire.h) start and stop the IN stream, set the bytes
+ * per interval and the data packets per second (the other intervals send
+ * zero-length packets, by design), and read the counters.  The engine's
+ * ring (the description's queue) keeps the kernel's queue full: at
+ * interval 1 that is 8000 requests a second per endpoint, each one
+ * fill_in/consume_out call, batched io_submit/io_getevents, no allocation.
+ *
+ * Options (description's `options` group):
+ *   source = "generator" | "stdin" | "fifo:PATH" | "file:PATH"
+ *   sink = "check" | "discard"      default "check"
+ *   packet = BYTES                  per interval, 0 = the interval's maximum
+ *   rate = N                        data packets per second, 0 = every interval
+ *   throttle = N                    generator: packets per second at most, 0 = no limit
+ *   autostart = true | false        stream from the first enable, default false
+ */
+#include "personalities/isostream/isostream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/usb/ch9.h>
+
+#include "common/log.h"
+#include "ffs/personality.h"
+
+/* ---- the pure parts (isostream.h) ---------------------------------------- */
+
+/* One chunk's expected body, i % 63: chunks are at most 1024 bytes. */
+static const uint8_t *iso_reference(void)
+{
+	static uint8_t ref[1024];
+	static bool ready;
+
+	if (!ready) {
+		iso_pattern_fill(ref, sizeof(ref), sizeof(ref));
+		ready = true;
+	}
+	return ref;
+}
+
+void iso_check(struct iso_seq_check *c, const uint8_t *buf, size_t len, uint16_t maxpacket)
+{
+	const uint8_t *ref = iso_reference();
+
+	if (maxpacket > 1024)
+		maxpacket = 1024;
+	for (size_t off = 0; off < len; off += maxpacket) {
+		size_t n = len - off < maxpacket ? len - off : maxpacket;
+		const uint8_t *p = buf + off;
+		uint32_t seq;
+		uint64_t stamp;
+
+		if (iso_stamp_read(p, n, &seq, &stamp) < 0) {
+			c->runts++;
+			continue;
+		}
+		c->chunks++;
+		if (c->started && seq != c->next) {
+			uint32_t ahead = seq - c->next;
+
+			if (ahead < UINT32_C(0x80000000))
+				c->lost += ahead;
+			else
+				c->late++;
+		}
+		if (!c->started || seq - c->next < UINT32_C(0x80000000)) {
+			c->started = true;
+			c->next = seq + 1;
+		}
+		if (memcmp(p + ISO_SEQ_HEADER, ref + ISO_SEQ_HEADER, n - ISO_SEQ_HEADER) == 0)
+			continue;
+		for (size_t i = ISO_SEQ_HEADER; i < n; i++)
+			c->bad_bytes += p[i] != ref[i];
+	}
+}
+
+bool iso_rate_due(uint64_t k, uint32_t rate, uint32_t per_second)
+{
+	if (!rate || rate >= per_second)
+		return true;
+	return (k + 1) * rate / per_second != k * rate / per_second;
+}
+
+/* ---- the personality ------------------------------------------------------ */
+
+#define SOURCE_BUFFER (1024 * 1024)
+
+enum source_kind { SOURCE_GENERATOR, SOURCE_FD };
+
+struct isostream {
+	const struct fg_model *m;
+	struct fg_engine *e;
+	long in_index, out_index;       /* FunctionFS ep index - 1, or -1 */
+
+	enum source_kind source;
+	char source_path[256];          /* "" = stdin */
+	int src_fd;
+	bool src_regular, src_watched, src_eof;
+	uint8_t *ring;                  /* fd source: [head, head + len) is data */
+	size_t ring_head, ring_len;
+	bool sink_check;
+	bool autostart;
+	uint32_t packet, rate, throttle;
+
+	bool started;
+	uint64_t k;                     /* IN intervals filled since start */
+	uint32_t seq;
+	uint64_t t0_ns, produced;
+	int timer_fd;
+	struct iso_seq_check out_check;
+	struct iso_counters c;
+	struct fg_ep_counters base_in, base_out;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int parse_u32(const struct fg_model *m, const char *key, uint32_t max, uint32_t *v,
+		     char *err, size_t errlen)
+{
+	const struct fg_option *o = fg_model_option(m, key);
+	char *end;
+	unsigned long x;
+
+	if (!o)
+		return 0;
+	errno = 0;
+	x = strtoul(o->value, &end, 0);
+	if (errno || end == o->value || *end || o->value[0] == '-' || x > max) {
+		snprintf(err, errlen, "%s:%u: options: %s '%s' is not a number 0..%" PRIu32,
+			 m->source, o->line, key, o->value, max);
+		return -EINVAL;
+	}
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int iso_parse_options(struct isostream *s, const struct fg_model *m, char *err,
+			     size_t errlen)
+{
+	static const char *const known[] = { "source", "sink", "packet", "rate", "throttle",
+					     "autostart" };
+	const struct fg_option *o;
+	int rc;
+
+	for (size_t i = 0; i < m->option_count; i++) {
+		size_t j = 0;
+
+		while (j < sizeof(known) / sizeof(known[0]) && strcmp(m->options[i].key, known[j]))
+			j++;
+		if (j == sizeof(known) / sizeof(known[0])) {
+			snprintf(err, errlen, "%s:%u: options: 'isostream' has no option '%s' "
+				 "(known: source, sink, packet, rate, throttle, autostart)",
+				 m->source, m->options[i].line, m->options[i].key);
+			return -EINVAL;
+		}
+	}
+	o = fg_model_option(m, "source");
+	if (o && strcmp(o->value, "generator") != 0) {
+		const char *v = o->value;
+
+		s->source = SOURCE_FD;
+		if (strncmp(v, "fifo:", 5) == 0 || strncmp(v, "file:", 5) == 0)
+			snprintf(s->source_path, sizeof(s->source_path), "%s", v + 5);
+		if ((strcmp(v, "stdin") != 0 && !s->source_path[0]) ||
+		    strlen(v) - 5 >= sizeof(s->source_path)) {
+			snprintf(err, errlen, "%s:%u: options: source '%s' is not \"generator\", "
+				 "\"stdin\", \"fifo:PATH\" or \"file:PATH\"", m->source, o->line, v);
+			return -EINVAL;
+		}
+	}
+	o = fg_model_option(m, "sink");
+	if (o && strcmp(o->value, "discard") == 0) {
+		s->sink_check = false;
+	} else if (o && strcmp(o->value, "check") != 0) {
+		snprintf(err, errlen, "%s:%u: options: sink '%s' is not \"check\" or \"discard\"",
+			 m->source, o->line, o->value);
+		return -EINVAL;
+	}
+	o = fg_model_option(m, "autostart");
+	if (o && strcmp(o->value, "true") != 0 && strcmp(o->value, "false") != 0) {
+		snprintf(err, errlen, "%s:%u: options: autostart '%s' is not true or false",
+			 m->source, o->line, o->value);
+		return -EINVAL;
+	}
+	s->autostart = o && strcmp(o->value, "true") == 0;
+	if ((rc = parse_u32(m, "packet", 49152, &s->packet, err, errlen)) < 0 ||
+	    (rc = parse_u32(m, "rate", 65535, &s->rate, err, errlen)) < 0 ||
+	    (rc = parse_u32(m, "throttle", 1000000, &s->throttle, err, errlen)) < 0)
+		return rc;
+	return 0;
+}
+
+static int iso_create(const struct fg_model *m, void **state, char *err, size_t errlen)
+{
+	struct isostream *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->m = m;
+	s->in_index = s->out_index = -1;
+	s->src_fd = s->timer_fd = -1;
+	s->sink_check = true;
+	for (size_t i = 0; i < m->endpoint_count; i++) {
+		const struct fg_endpoint *ep = &m->endpoints[i];
+
+		if (ep->type != FG_EP_ISO)
+			continue;
+		if (fg_ep_is_in(ep) && s->in_index < 0)
+			s->in_index = (long)i;
+		else if (!fg_ep_is_in(ep) && s->out_index < 0)
+			s->out_index = (long)i;
+	}
+	rc = iso_parse_options(s, m, err, errlen);
+	if (rc == 0 && s->in_index < 0 && s->out_index < 0) {
+		snprintf(err, errlen, "%s: 'isostream' needs an iso endpoint", m->source);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && s->source == SOURCE_FD && !(s->ring = malloc(SOURCE_BUFFER)))
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	*state = s;
+	return 0;
+}
+
+static void iso_destroy(void *state)
+{
+	struct isostream *s = state;
+
+	free(s->ring);
+	free(s);
+}
+
+/* ---- sources ---- */
+
+static void iso_source_ready(void *ctx, int fd);
+
+/* Moves the data to the front and reads what fits; 0 at end of file. */
+static ssize_t iso_source_read(struct isostream *s)
+{
+	ssize_t n;
+
+	if (s->ring_head) {
+		memmove(s->ring, s->ring + s->ring_head, s->ring_len);
+		s->ring_head = 0;
+	}
+	if (s->ring_len == SOURCE_BUFFER)
+		return -ENOBUFS;
+	n = read(s->src_fd, s->ring + s->ring_len, SOURCE_BUFFER - s->ring_len);
+	if (n < 0)
+		return -errno;
+	s->ring_len += (size_t)n;
+	return n;
+}
+
+static void iso_source_watch(struct isostream *s, bool on)
+{
+	if (on == s->src_watched || s->src_regular || s->src_eof || !s->e)
+		return;
+	if (on && fg_engine_watch(s->e, s->src_fd, iso_source_ready, s) < 0)
+		return;
+	if (!on)
+		fg_engine_unwatch(s->e, s->src_fd);
+	s->src_watched = on;
+}
+
+static void iso_source_ready(void *ctx, int fd)
+{
+	struct isostream *s = ctx;
+	ssize_t n = iso_source_read(s);
+
+	(void)fd;
+	if (n == 0) {
+		fg_info("isostream: end of the source");
+		iso_source_watch(s, false);
+		s->src_eof = true;
+	} else if (n == -ENOBUFS) {
+		iso_source_watch(s, false);   /* full: resumed as packets leave */
+	}
+	if (s->started && s->e)
+		fg_engine_kick(s->e);
+}
+
+/* Copies one packet of len bytes from the fd source; false when it has fewer. */
+static bool iso_source_take(struct isostream *s, uint8_t *buf, size_t len)
+{
+	if (s->ring_len < len && s->src_regular) {
+		ssize_t n = iso_source_read(s);
+
+		if (n == 0 && lseek(s->src_fd, 0, SEEK_SET) == 0)   /* a file loops */
+			n = iso_source_read(s);
+		(void)n;
+	}
+	if (s->ring_len < len)
+		return false;
+	memcpy(buf, s->ring + s->ring_head, len);
+	s->ring_head += len;
+	s->ring_len -= len;
+	if (s->ring_len < SOURCE_BUFFER / 2)
+		iso_source_watch(s, true);
+	return true;
+}
+
+static void iso_on_timer(void *ctx, int fd)
+{
+	struct isostream *s = ctx;
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (s->started && s->e)
+		fg_engine_kick(s->e);
+}
+
+/* ---- start, stop, counters ---- */
+
+static void iso_refresh(struct isostream *s)
+{
+	struct fg_ep_counters c;
+
+	if (!s->started)
+		return;   /* frozen at stop */
+	s->c.out_lost = s->out_check.lost;
+	if (!s->e)
+		return;
+	if (s->in_index >= 0 && fg_engine_counters(s->e, (size_t)s->in_index, &c) == 0) {
+		s->c.in_underruns = c.idle_intervals - s->base_in.idle_intervals;
+		s->c.in_short = c.short_transfers - s->base_in.short_transfers;
+		s->c.in_errors = c.errors - s->base_in.errors;
+	}
+	if (s->out_index >= 0 && fg_engine_counters(s->e, (size_t)s->out_index, &c) == 0) {
+		s->c.out_overruns = c.idle_intervals - s->base_out.idle_intervals;
+		s->c.out_errors = c.errors - s->base_out.errors;
+	}
+}
+
+/* Names from the wire table, so that the log and ffsgadget-host iso-counters agree. */
+static void iso_log_counters(const struct isostream *s, const char *what)
+{
+	char line[ISO_COUNTER_COUNT * 40];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ISO_COUNTER_COUNT && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
+				      iso_counter_name(i), iso_counter_value(&s->c, i));
+	fg_info("isostream: %s:%s", what, line);
+}
+
+static void iso_start(struct isostream *s, bool reset)
+{
+	if (s->started)
+		return;
+	if (reset) {
+		memset(&s->c, 0, sizeof(s->c));
+		memset(&s->out_check, 0, sizeof(s->out_check));
+	}
+	s->started = true;
+	s->k = 0;
+	s->t0_ns = now_ns();
+	s->produced = 0;
+	if (s->throttle && s->timer_fd >= 0) {
+		struct itimerspec it = { { 0, 1000000 }, { 0, 1000000 } };   /* 1 ms */
+
+		timerfd_settime(s->timer_fd, 0, &it, NULL);
+	}
+	if (!s->e)
+		return;
+	/* The kick accounts the stopped time as idle first: the baseline follows it. */
+	fg_engine_kick(s->e);
+	if (s->in_index >= 0)
+		fg_engine_counters(s->e, (size_t)s->in_index, &s->base_in);
+	if (s->out_index >= 0)
+		fg_engine_counters(s->e, (size_t)s->out_index, &s->base_out);
+	s->base_in.idle_intervals -= s->c.in_underruns;     /* counters continue */
+	s->base_in.short_transfers -= s->c.in_short;
+	s->base_in.errors -= s->c.in_errors;
+	s->base_out.idle_intervals -= s->c.out_overruns;
+	s->base_out.errors -= s->c.out_errors;
+	fg_info("isostream: started");
+}
+
+static void iso_stop(struct isostream *s)
+{
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+
+	if (!s->started)
+		return;
+	iso_refresh(s);
+	s->started = false;
+	if (s->timer_fd >= 0)
+		timerfd_settime(s->timer_fd, 0, &off, NULL);
+	iso_log_counters(s, "stopped");
+}
+
+/* ---- hooks ---- */
+
+static int iso_setup(void *state, const struct fg_setup *r, uint8_t *reply, size_t cap)
+{
+	struct isostream *s = state;
+	bool in = r->request_type & USB_DIR_IN;
+
+	if ((r->request_type & USB_TYPE_MASK) != USB_TYPE_VENDOR)
+		return -EOPNOTSUPP;
+	if (r->request == ISO_REQ_GET_COUNTERS) {
+		if (!in)
+			return -EINVAL;
+		iso_refresh(s);
+		return (int)iso_counters_encode(&s->c, reply, cap);
+	}
+	if (in || r->length)
+		return -EINVAL;
+	switch (r->request) {
+	case ISO_REQ_START:
+		iso_start(s, r->value & 1);
+		return 0;
+	case ISO_REQ_STOP:
+		iso_stop(s);
+		return 0;
+	case ISO_REQ_SET_PACKET:
+		s->packet = r->value;
+		return 0;
+	case ISO_REQ_SET_RATE:
+		s->rate = r->value;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static void iso_enable(void *state)
+{
+	struct isostream *s = state;
+
+	if (s->autostart && !s->started)
+		iso_start(s, false);
+}
+
+static size_t iso_fill_in(void *state, const struct fg_ep_info *ep, uint8_t *buf, size_t cap,
+			  int refill)
+{
+	struct isostream *s = state;
+	uint16_t mps = ep->maxpacket ? ep->maxpacket : 1024;
+	uint32_t per_second = ep->interval_us ? 1000000u / ep->interval_us : 8000u;
+	size_t len = s->packet && s->packet < cap ? s->packet : cap;
+
+	if ((long)ep->index != s->in_index || !s->started)
+		return FG_FILL_NONE;
+	if (!iso_rate_due(s->k, s->rate, per_second) || (s->source == SOURCE_FD && s->src_eof &&
+							  s->ring_len < len)) {
+		s->k++;
+		s->c.in_idle++;
+		return 0;
+	}
+	if (s->source == SOURCE_GENERATOR) {
+		uint64_t now = now_ns();
+
+		if (s->throttle && s->produced >= (now - s->t0_ns) * s->throttle / 1000000000u) {
+			s->c.in_starved++;
+			return FG_FILL_NONE;
+		}
+		if (refill)
+			iso_pattern_fill(buf, cap, mps);
+		iso_stamp(buf, len, mps, &s->seq, now);
+		s->produced++;
+	} else if (!iso_source_take(s, buf, len)) {
+		s->c.in_starved++;
+		return FG_FILL_NONE;
+	}
+	s->k++;
+	s->c.in_packets++;
+	s->c.in_bytes += len;
+	return len;
+}
+
+static void iso_consume_out(void *state, const struct fg_ep_info *ep, const uint8_t *buf,
+			    size_t len)
+{
+	struct isostream *s = state;
+
+	if ((long)ep->index != s->out_index)
+		return;
+	s->c.out_packets++;
+	s->c.out_bytes += len;
+	if (len < ep->transfer_size)
+		s->c.out_short++;
+	if (s->sink_check)
+		iso_check(&s->out_check, buf, len, ep->maxpacket ? ep->maxpacket : 1024);
+}
+
+static void iso_report(void *state, FILE *out)
+{
+	struct isostream *s = state;
+	const struct iso_counters *c = &s->c;
+
+	iso_refresh(s);
+	fprintf(out, " | isostream %s: in %" PRIu64 " pkts %" PRIu64 " idle %" PRIu64
+		" starved %" PRIu64 " underruns, out %" PRIu64 " pkts %" PRIu64 " lost %" PRIu64
+		" overruns", s->started ? "on" : "off", c->in_packets, c->in_idle, c->in_starved,
+		c->in_underruns, c->out_packets, c->out_lost, c->out_overruns);
+}
+
+static int iso_start_hook(void *state, struct fg_engine *e)
+{
+	struct isostream *s = state;
+
+	s->e = e;
+	if (s->throttle) {
+		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (s->timer_fd < 0 || fg_engine_watch(e, s->timer_fd, iso_on_timer, s) < 0)
+			return errno ? -errno : -EIO;
+	}
+	if (s->source == SOURCE_FD) {
+		struct stat st;
+
+		if (!s->source_path[0]) {
+			s->src_fd = dup(STDIN_FILENO);
+		} else {
+			/* O_RDWR on a FIFO: no end of file while no writer is connected yet. */
+			s->src_fd = open(s->source_path, O_RDONLY | O_CLOEXEC);
+			if (s->src_fd >= 0 && fstat(s->src_fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+				close(s->src_fd);
+				s->src_fd = open(s->source_path, O_RDWR | O_CLOEXEC);
+			}
+		}
+		if (s->src_fd < 0) {
+			int rc = -errno;
+
+			fg_err("isostream: source %s: %s", s->source_path[0] ? s->source_path : "stdin",
+			       strerror(errno));
+			return rc;
+		}
+		s->src_regular = fstat(s->src_fd, &st) == 0 && S_ISREG(st.st_mode);
+		if (!s->src_regular)
+			fcntl(s->src_fd, F_SETFL, fcntl(s->src_fd, F_GETFL) | O_NONBLOCK);
+		iso_source_watch(s, true);
+	}
+	return 0;
+}
+
+static void iso_stop_hook(void *state)
+{
+	struct isostream *s = state;
+
+	iso_stop(s);
+	if (s->src_fd >= 0) {
+		iso_source_watch(s, false);
+		close(s->src_fd);
+		s->src_fd = -1;
+	}
+	if (s->timer_fd >= 0) {
+		fg_engine_unwatch(s->e, s->timer_fd);
+		close(s->timer_fd);
+		s->timer_fd = -1;
+	}
+	s->e = NULL;
+}
+
+const struct fg_personality fg_isostream_personality = {
+	.name = "isostream",
+	.summary = "vendor iso streaming: stamped or piped IN source, checked OUT sink",
+	.create = iso_create,
+	.destroy = iso_destroy,
+	.setup = iso_setup,
+	.enable = iso_enable,
+	.fill_in = iso_fill_in,
+	.consume_out = iso_consume_out,
+	.report = iso_report,
+	.start = iso_start_hook,
+	.stop = iso_stop_hook,
+};
