@@ -73,7 +73,7 @@ FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 30
 
-.PHONY: all deps test unit vm-test soak demo bench clean install \
+.PHONY: all deps test unit vm-test vm-test-2 soak demo bench clean install \
         programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins
 all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT) $(if $(CROSS),,$(UNIT_BINS))
 programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
@@ -146,9 +146,17 @@ fuzz:
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
 
-# make test runs it with SAN=1: the VM serves the sanitized daemon.
+# make test runs it with SAN=1: the VM serves the sanitized daemon, on
+# Debian 12's kernel (6.1: every part) and on Debian 13's (6.12: core and iso,
+# its packages from the machine's own mirror, nothing installed on the host).
+VM_SUITE_2 = trixie
+VM_PARTS_2 = core iso
 vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT)
 	@FFS_BUILD=$(CURDIR)/$(BUILD) sh tests/vm/run.sh test
+
+vm-test-2: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT)
+	@FFS_BUILD=$(CURDIR)/$(BUILD) FFS_SUITE=$(VM_SUITE_2) \
+		FFS_VM_PARTS="$${FFS_VM_PARTS:-$(VM_PARTS_2)}" sh tests/vm/run.sh test
 
 # Lifecycle storms at full counts (1000 rebinds, 100 soft disconnects, 100
 # kill -9 restarts) while streaming, sanitized daemon.
@@ -167,6 +175,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-cross
 	@$(MAKE) --no-print-directory test-deb
 	@$(MAKE) --no-print-directory SAN=1 vm-test
+	@$(MAKE) --no-print-directory SAN=1 vm-test-2
 	@$(MAKE) --no-print-directory test-arm64
 
 demo: deps

@@ -25,7 +25,7 @@ run() {
 		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts="$dir/etc/preferences.d" \
 		-o Dir::State="$dir/state" -o Dir::State::status=/dev/null -o Dir::Cache="$dir/cache" \
 		-o APT::Architecture="$arch" -o APT::Architectures="$arch" \
-		-o Debug::NoLocking=1 -o Acquire::Languages=none -q
+		-o Debug::NoLocking=1 -o Acquire::Languages=none -o APT::Sandbox::User=root -q
 }
 
 stamp=$dir/state/.updated

@@ -9,17 +9,21 @@
 #
 #   cache/<kver>/headers/          linux-headers-<kver> + -common + linux-kbuild
 #   cache/<kver>/dummy_hcd-iso/    the patched source and its build
-#   cache/src/<version>/           dummy_hcd.c from linux-source-6.1=<version>
+#   cache/src/<version>/           dummy_hcd.c from linux-source-X.Y=<version>
 #
 # Rebuilt when the patch changes (its checksum is the stamp).  Every piece is
 # the version of the headers package (-common, linux-kbuild, linux-source),
 # not the newest one apt knows: a kernel behind the security updates (arm64's
 # here) must get its own dummy_hcd.c.  The packaged kernel was built with the
-# compiler its headers package names (gcc-12 on bookworm); that compiler must
-# be installed, for arm64 as the cross compiler (aarch64-linux-gnu-gcc-12,
-# tests/cross/deps.sh), the kbuild tools staying the host's (linux-kbuild of
-# the build machine's architecture).  FFS_VM_STOCK_HCD=1 keeps the stock
-# module (the iso tests then skip).
+# compiler its headers package names. For a kernel of the build machine's own
+# suite (gcc-12 on bookworm) that compiler must be installed, for arm64 as
+# the cross compiler (aarch64-linux-gnu-gcc-12, tests/cross/deps.sh), the
+# kbuild tools staying the host's. A kernel of another suite (Debian 13's
+# 6.12: gcc-14, and kbuild tools that need its glibc) is built inside a build
+# root of that suite (tests/debian/root.sh), made from Debian's packages and
+# entered with chroot; nothing of it is installed on the host. The packages
+# come from the kernel's own suite, through tests/debian/apt.sh.
+# FFS_VM_STOCK_HCD=1 keeps the stock module (the iso tests then skip).
 set -euo pipefail
 
 dir=$(cd "$1" && pwd)
@@ -36,6 +40,10 @@ log() { echo "dummy-hcd-iso: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ -f "$mods/$rel" ] || die "no $rel in $mods: run fetch.sh first"
+# shellcheck disable=SC1091
+host_suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+suite=$(cat "$dir/suite" 2>/dev/null || echo "$host_suite")
+kernel_arch=${kver##*-}
 
 # stock_hcd WHY: the kernel package's own dummy_hcd, not one patched by an
 # earlier run (modroot outlives this script's decisions), and WHY in
@@ -46,7 +54,9 @@ stock_hcd() {
 	log "$1"
 	if grep -qa iso_stats "$mods/$rel"; then
 		image=$(printf '%s\n' "$cache/linux-image-${kver}_"*.deb | sort -V | tail -n1)
-		dpkg-deb --fsys-tarfile "$image" | tar -xO "./lib/modules/$kver/$rel" >"$mods/$rel"
+		dpkg-deb --fsys-tarfile "$image" | tar -xO "./lib/modules/$kver/$rel" >"$mods/$rel" ||
+			dpkg-deb --fsys-tarfile "$image" | tar -xO "./usr/lib/modules/$kver/$rel.xz" |
+			xz -dc >"$mods/$rel"
 	fi
 	echo "$1" >"$mods/dummy_hcd-iso.skip"
 	exit 0
@@ -66,27 +76,26 @@ esac
 
 stamp=$(sha256sum "$patch_file" | cut -d' ' -f1)
 if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_hcd.ko" ]; then
-	# fetch_deb PACKAGE[:ARCH] [VERSION]: apt-get download, one package at a
-	# time, into the cache, kept; prints the .deb's path.
+	# fetch_deb PACKAGE [VERSION]: apt-get download from the kernel's suite
+	# and architecture, one package at a time, into the cache, kept; prints
+	# the .deb's path.
 	fetch_deb() {
-		local pkg=$1 ver=${2:-} name=${1%%:*} deb glob spec=$1
-		glob="$cache/${name}_${ver:-*}_*.deb"
-		[ "$name" = "$pkg" ] || glob="$cache/${name}_${ver:-*}_${pkg#*:}.deb"
-		[ -z "$ver" ] || spec="$pkg=$ver"
-		# shellcheck disable=SC2012,SC2086 # $glob is a pattern, names are apt's
-		deb=$(ls $glob 2>/dev/null | sort -V | tail -n1 || true)
+		local name=$1 ver=${2:-} deb spec=$1 karch=$kernel_arch
+		[ -z "$ver" ] || spec="$name=$ver"
+		# linux-kbuild runs on the build machine: its architecture.
+		case $name in linux-kbuild-*) karch=$(dpkg --print-architecture) ;; esac
+		# shellcheck disable=SC2012 # names are apt's
+		deb=$(ls "$cache/${name}_"${ver:-*}_{"$karch",all}.deb 2>/dev/null | sort -V | tail -n1 || true)
 		if [ -z "$deb" ]; then
-			log "downloading $spec"
-			(cd "$cache" && apt-get download -q "$spec" >/dev/null 2>&1) ||
-				{ sh "$here/../apt-update.sh";
-				  (cd "$cache" && apt-get download -q "$spec" >/dev/null) ||
-					die "apt-get download $spec failed"; }
-			# shellcheck disable=SC2012,SC2086
-			deb=$(ls $glob | sort -V | tail -n1)
+			log "downloading $spec ($suite, $karch)"
+			(cd "$cache" && sh "$here/../debian/apt.sh" "$suite" "$karch" \
+				apt-get download "$spec" >/dev/null) || die "apt-get download $spec failed"
+			# shellcheck disable=SC2012
+			deb=$(ls "$cache/${name}_"${ver:-*}_{"$karch",all}.deb 2>/dev/null | sort -V | tail -n1)
 		fi
 		echo "$deb"
 	}
-	main=$(fetch_deb "linux-headers-$kver$qual")
+	main=$(fetch_deb "linux-headers-$kver")
 	hver=$(dpkg-deb -f "$main" Version)
 	src="$cache/src/$hver"
 	if [ ! -f "$hdr/.complete" ]; then
@@ -106,16 +115,37 @@ if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_
 	cc=$(sed -n 's/.*CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' \
 		"$hdr/usr/src/linux-headers-$kver/.config")
 	cc=$cross${cc:-gcc-12}
-	command -v "$cc" >/dev/null ||
+	# in_root CMD...: CMD in the kernel suite's build root, where the cache
+	# is bind-mounted at its own path (the headers' Makefile names it), /dev
+	# and /proc too, in a mount namespace of its own that ends with CMD.
+	in_root() { "$@"; }
+	if [ "$suite" != "$host_suite" ]; then
+		[ -z "$cross" ] || die "$kver from $suite: cross builds come from the host's suite only"
+		[ "$(id -u)" = 0 ] || die "$kver from $suite: its dummy_hcd is built in a chroot: run as root"
+		kbuild=$(dpkg-deb -f "$main" Depends | tr ',' '\n' | sed -n 's/^ *\(linux-kbuild-[^ ]*\).*/\1/p')
+		# CONFIG_CC_VERSION_TEXT may name the compiler with its triplet
+		# (x86_64-linux-gnu-gcc-14): the package is gcc-14.
+		ccpkg=$(echo "$cc" | grep -o 'gcc-[0-9]*$') || die "cannot tell the package of $cc"
+		broot=$(sh "$here/../debian/root.sh" --suite "$suite" --variant minbase \
+			"kbuild-$ccpkg" "$ccpkg" make libc6-dev "$kbuild") || die "no $suite build root"
+		in_root() {
+			unshare -m sh -c 'r=$1 c=$2; shift 2
+				mkdir -p "$r$c" && mount --bind "$c" "$r$c" &&
+				mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" &&
+				exec chroot "$r" "$@"' sh "$broot" "$cache" "$@"
+		}
+	elif ! command -v "$cc" >/dev/null; then
 		die "the kernel was built with ${cc#"$cross"}, and $cc is not installed"
+	fi
 
+	srcpkg=linux-source-$(echo "$kver" | cut -d. -f1-2)
 	if [ ! -f "$src/dummy_hcd.c" ]; then
-		deb=$(fetch_deb linux-source-6.1 "$hver")
+		deb=$(fetch_deb "$srcpkg" "$hver")
 		log "extracting dummy_hcd.c from $(basename "$deb")"
 		mkdir -p "$src"
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
-			tar -xJO linux-source-6.1/drivers/usb/gadget/udc/dummy_hcd.c >"$src/dummy_hcd.c.tmp"
+			tar -xJO "$srcpkg/drivers/usb/gadget/udc/dummy_hcd.c" >"$src/dummy_hcd.c.tmp"
 		mv "$src/dummy_hcd.c.tmp" "$src/dummy_hcd.c"
 	fi
 	rm -rf "$build"
@@ -128,14 +158,14 @@ if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_
 	# and says why; the patch is never forced.
 	if ! patch -s -p5 -d "$build" <"$patch_file" >"$build/patch.log" 2>&1; then
 		cat "$build/patch.log" >&2
-		why="dummy_hcd-iso.patch does not apply to linux-source-6.1 $hver ($kver's source)"
+		why="dummy_hcd-iso.patch does not apply to $srcpkg $hver ($kver's source)"
 		[ "$karch" != x86 ] || die "$why"
 		rm -rf "$build"
 		stock_hcd "$why: the stock dummy_hcd (no iso)"
 	fi
 	echo 'obj-m := dummy_hcd.o' >"$build/Kbuild"
-	log "building dummy_hcd.ko with iso for $kver ($cc, from linux-source-6.1 $hver)"
-	make -s -C "$hdr/usr/src/linux-headers-$kver" ARCH="$karch" CROSS_COMPILE="$cross" \
+	log "building dummy_hcd.ko with iso for $kver ($cc, from $srcpkg $hver${broot:+, in the $suite build root})"
+	in_root make -s -C "$hdr/usr/src/linux-headers-$kver" ARCH="$karch" CROSS_COMPILE="$cross" \
 		M="$build" modules >"$build/build.log" 2>&1 ||
 		{ cat "$build/build.log" >&2; die "module build failed"; }
 	echo "$stamp" >"$build/.stamp"

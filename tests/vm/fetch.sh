@@ -14,30 +14,28 @@
 #
 # Prints the cache directory on stdout; progress goes to stderr.  Everything is
 # rebuilt only when missing, so a rerun costs a few stat()s.
-# FFS_KVER=6.1.0-NN-amd64 pins the kernel instead of following linux-image-amd64;
-# FFS_VM_CACHE=DIR puts the cache elsewhere.
+# FFS_SUITE=trixie takes the kernel (and its packages) from that Debian suite
+# instead of the build machine's own, through tests/debian/apt.sh's private
+# apt state on the machine's own mirror: Debian 13's 6.12 on a Debian 12 host,
+# nothing installed on the host. FFS_KVER=6.1.0-NN-amd64 pins the kernel
+# instead of following linux-image-ARCH; FFS_VM_CACHE=DIR puts the cache
+# elsewhere.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${FFS_VM_CACHE:-$here/cache}
 arch=${FFS_ARCH:-amd64}
-# apt names a foreign architecture's packages NAME:ARCH.
-qual=""
-[ "$arch" = "$(dpkg --print-architecture)" ] || qual=":$arch"
+# shellcheck disable=SC1091
+suite=${FFS_SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
 # The modules the guest loads by name; their dependencies are resolved below.
 modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon usbhid hid hid_generic evdev"
 
 log() { echo "fetch: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-# apt-cache / apt-get download need package lists; a fresh container has none.
-apt_lists_ready=0
-apt_update_once() {
-	[ "$apt_lists_ready" = 1 ] && return 0
-	log "apt-get update"
-	sh "$here/../apt-update.sh"
-	apt_lists_ready=1
-}
+# apt SUBCOMMAND...: apt-get or apt-cache for the suite and architecture of the
+# kernel, whatever the host's own apt knows.
+apt() { sh "$here/../debian/apt.sh" "$suite" "$arch" "$@"; }
 
 kernel_version() {
 	if [ -n "${FFS_KVER:-}" ]; then
@@ -45,50 +43,56 @@ kernel_version() {
 		return
 	fi
 	local dep
-	dep=$(apt-cache depends "linux-image-$arch$qual" 2>/dev/null |
+	dep=$(apt apt-cache depends "linux-image-$arch" |
 		sed -n 's/^ *Depends: linux-image-\([0-9][^:]*\).*$/\1/p' | head -n1)
-	if [ -z "$dep" ]; then
-		apt_update_once
-		dep=$(apt-cache depends "linux-image-$arch$qual" |
-			sed -n 's/^ *Depends: linux-image-\([0-9][^:]*\).*$/\1/p' | head -n1)
-	fi
-	[ -n "$dep" ] || die "cannot tell the kernel version from linux-image-$arch"
+	[ -n "$dep" ] || die "cannot tell the kernel version from $suite's linux-image-$arch"
 	echo "$dep"
 }
 
-# download PACKAGE[:ARCH]: leaves PACKAGE_*.deb in the cache, prints its path.
+# download PACKAGE [VERSION]: leaves PACKAGE_*.deb of the kernel's
+# architecture (or all) in the cache, prints its path.
 download() {
-	local pkg=$1 name=${1%%:*} deb
-	local glob="$cache/${name}_*.deb"
-	[ "$name" = "$pkg" ] || glob="$cache/${name}_*_${pkg#*:}.deb"
-	deb=$(ls $glob 2>/dev/null | sort -V | tail -n1 || true)
+	local name=$1 ver=${2:-} deb spec=$1
+	[ -z "$ver" ] || spec="$name=$ver"
+	# shellcheck disable=SC2012 # names are apt's
+	deb=$(ls "$cache/${name}_"${ver:-*}_{"$arch",all}.deb 2>/dev/null | sort -V | tail -n1 || true)
 	if [ -z "$deb" ]; then
-		log "downloading $pkg"
-		if ! (cd "$cache" && apt-get download -q "$pkg" >/dev/null 2>&1); then
-			apt_update_once
-			(cd "$cache" && apt-get download -q "$pkg" >/dev/null) ||
-				die "apt-get download $pkg failed"
-		fi
-		deb=$(ls $glob | sort -V | tail -n1)
+		log "downloading $spec ($suite, $arch)"
+		(cd "$cache" && apt apt-get download "$spec" >/dev/null) ||
+			die "apt-get download $spec ($suite, $arch) failed"
+		# shellcheck disable=SC2012
+		deb=$(ls "$cache/${name}_"${ver:-*}_{"$arch",all}.deb 2>/dev/null | sort -V | tail -n1)
 	fi
 	echo "$deb"
 }
 
-# The packaged bzImage carries an xz-compressed vmlinux after its setup code:
-# find the xz stream header and decompress from there (xz stops at the end of
-# the stream and complains about the trailer, hence the ELF check).
+# The packaged bzImage carries a compressed vmlinux after its setup code (xz
+# up to Debian 12, zstd in Debian 13): find the stream's header and
+# decompress from there (the decompressor stops at the end of the stream and
+# complains about the trailer, hence the ELF check).
 decompress_kernel() {
-	local bz=$1 out=$2 off
-	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | head -n1 | cut -d: -f1)
-	[ -n "$off" ] || return 1
-	tail -c +$((off + 1)) "$bz" | xz -dc >"$out.tmp" 2>/dev/null || true
-	[ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ] || return 1
-	mv "$out.tmp" "$out"
+	local bz=$1 out=$2 off tool
+	for tool in xz zstd; do
+		case $tool in
+		xz) off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$bz" | head -n1 | cut -d: -f1) ;;
+		zstd) off=$(LC_ALL=C grep -obUaP '\x28\xb5\x2f\xfd' "$bz" | head -n1 | cut -d: -f1) ;;
+		esac
+		[ -n "$off" ] || continue
+		tail -c +$((off + 1)) "$bz" | $tool -dc >"$out.tmp" 2>/dev/null || true
+		if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			mv "$out.tmp" "$out"
+			return 0
+		fi
+	done
+	rm -f "$out.tmp"
+	return 1
 }
 
-# Collect the named modules plus everything modinfo says they depend on.
+# Collect the named modules plus everything modinfo says they depend on,
+# decompressed (Debian 13 ships .ko.xz; the guest's busybox modprobe loads
+# plain .ko files).
 collect_modules() {
-	local tree=$1 dest=$2 queue=$modules seen=" " m path dep
+	local tree=$1 dest=$2 queue=$modules seen=" " m path dep rel
 	while [ -n "$queue" ]; do
 		set -- $queue
 		m=$1
@@ -97,12 +101,19 @@ collect_modules() {
 		case "$seen" in *" $m "*) continue ;; esac
 		seen="$seen$m "
 		# Module names use - and _ interchangeably; file names pick one.
-		path=$(find "$tree/kernel" -name "$m.ko" -o -name "${m//_/-}.ko" \
-			-o -name "${m//-/_}.ko" | head -n1)
+		path=$(find "$tree/kernel" \( -name "$m.ko*" -o -name "${m//_/-}.ko*" \
+			-o -name "${m//-/_}.ko*" \) | head -n1)
 		[ -n "$path" ] || die "module $m not found in the kernel package"
-		mkdir -p "$dest/$(dirname "${path#"$tree"/}")"
-		cp "$path" "$dest/${path#"$tree"/}"
-		for dep in $(modinfo -F depends "$path" | tr ',' ' '); do
+		rel=${path#"$tree"/}
+		rel=${rel%.xz}
+		rel=${rel%.zst}
+		mkdir -p "$dest/$(dirname "$rel")"
+		case $path in
+		*.xz) xz -dc "$path" >"$dest/$rel" ;;
+		*.zst) zstd -qdc "$path" >"$dest/$rel" ;;
+		*) cp "$path" "$dest/$rel" ;;
+		esac
+		for dep in $(modinfo -F depends "$dest/$rel" | tr ',' ' '); do
 			queue="$queue $dep"
 		done
 	done
@@ -111,7 +122,7 @@ collect_modules() {
 
 build_kernel_dir() {
 	local kver=$1 dir=$2 image tmp
-	image=$(download "linux-image-$kver$qual")
+	image=$(download "linux-image-$kver")
 	tmp=$(mktemp -d)
 	log "extracting $(basename "$image")"
 	dpkg-deb -x "$image" "$tmp"
@@ -124,12 +135,14 @@ build_kernel_dir() {
 	*)
 		cp "$tmp/boot/vmlinuz-$kver" "$dir/Image"
 		local bb
-		bb=$(download "busybox-static$qual")
+		bb=$(download busybox-static)
 		dpkg-deb --fsys-tarfile "$bb" | tar -xO ./bin/busybox >"$dir/busybox"
 		chmod 0755 "$dir/busybox" ;;
 	esac
 
+	# Debian 13's packages are usr-merged: /usr/lib/modules.
 	local tree="$tmp/lib/modules/$kver" mods="$dir/modroot/lib/modules/$kver"
+	[ -d "$tree" ] || tree="$tmp/usr/lib/modules/$kver"
 	rm -rf "$dir/modroot"
 	mkdir -p "$mods"
 	collect_modules "$tree" "$mods"
@@ -139,19 +152,27 @@ build_kernel_dir() {
 	depmod -b "$dir/modroot" "$kver"
 }
 
+# The kernel's source package: linux-source-6.1 for 6.1.0-NN-ARCH,
+# linux-source-6.12 for 6.12.NN+deb13-ARCH.
+source_package() {
+	echo "linux-source-$(echo "$1" | cut -d. -f1-2)"
+}
+
 build_testusb() {
-	local dir=$1 src="$cache/src/linux-source-6.1" deb
+	local dir=$1 kver=$2 srcpkg src deb
+	srcpkg=$(source_package "$kver")
+	src="$cache/src/$srcpkg"
 	if [ ! -f "$src/tools/usb/testusb.c" ]; then
-		deb=$(download linux-source-6.1)
+		deb=$(download "$srcpkg")
 		log "extracting tools/usb and usbtest.c from $(basename "$deb")"
 		mkdir -p "$cache/src"
 		dpkg-deb --fsys-tarfile "$deb" |
 			tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
 			tar -xJ -C "$cache/src" \
-				linux-source-6.1/tools/usb \
-				linux-source-6.1/drivers/usb/misc/usbtest.c \
-				linux-source-6.1/drivers/usb/gadget \
-				linux-source-6.1/include/uapi/linux/usb
+				"$srcpkg/tools/usb" \
+				"$srcpkg/drivers/usb/misc/usbtest.c" \
+				"$srcpkg/drivers/usb/gadget" \
+				"$srcpkg/include/uapi/linux/usb"
 	fi
 	log "building testusb"
 	# Static, so the initramfs needs no libc for it.
@@ -173,5 +194,7 @@ if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$modules" ]; then
 	build_kernel_dir "$kver" "$dir"
 	echo "$modules" >"$dir/.complete"
 fi
-[ -x "$dir/testusb" ] || build_testusb "$dir"
+[ -x "$dir/testusb" ] || build_testusb "$dir" "$kver"
+# The suite the kernel came from: dummy-hcd-iso.sh fetches its headers there.
+echo "$suite" >"$dir/suite"
 echo "$dir"

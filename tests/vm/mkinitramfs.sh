@@ -22,6 +22,8 @@ else
 	bindir=${FFS_BUILD:-$repo/build-$arch}
 	. "$repo/tests/cross/arch.sh"
 	triplet=$(fg_triplet "$arch")
+	# The target's libraries: the sysroot the binaries were built against.
+	sysroot=$(sh "$repo/tests/cross/sysroot.sh" "$arch") || exit 1
 fi
 # Staged outside build/: the Makefile includes every *.d file found there.
 stage=$(mktemp -d)
@@ -68,15 +70,15 @@ copy_binary() {
 }
 # copy_cross_binary PATH: the same for another architecture, where ldd cannot
 # help: the interpreter and the NEEDED entries (recursively), looked up in the
-# multiarch directories, then in the cross toolchain's libc.
+# sysroot's multiarch directories.
 copy_cross_binary() {
 	cp "$1" "$stage/bin/"
 	local queue=$1 seen=" " f interp lib dir found
 	interp=$(readelf -l "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
 	if [ -n "$interp" ]; then
 		mkdir -p "$stage$(dirname "$interp")"
-		if [ -e "$interp" ]; then cp -L "$interp" "$stage$interp"
-		else cp -L "/usr/$triplet/lib/$(basename "$interp")" "$stage$interp"; fi
+		cp -L "$sysroot$interp" "$stage$interp" ||
+			die "$interp (the interpreter of $(basename "$1")) not in $sysroot"
 	fi
 	while [ -n "$queue" ]; do
 		set -- $queue
@@ -87,7 +89,7 @@ copy_cross_binary() {
 			case "$seen" in *" $lib "*) continue ;; esac
 			seen="$seen$lib "
 			found=""
-			for dir in /lib/$triplet /usr/lib/$triplet /usr/$triplet/lib; do
+			for dir in "$sysroot/lib/$triplet" "$sysroot/usr/lib/$triplet"; do
 				if [ -e "$dir/$lib" ]; then found=$dir/$lib; break; fi
 			done
 			[ -n "$found" ] || die "$lib (needed by $(basename "$f")) not found for $arch"

@@ -21,6 +21,8 @@
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
+# FFS_SUITE=trixie boots that Debian suite's kernel (Debian 13: 6.12) with the
+# same binaries; logs in build/vm-trixie/ (fetch.sh, dummy-hcd-iso.sh).
 # FFS_ARCH=arm64 boots Debian's arm64 kernel under qemu-system-aarch64 (-M virt)
 # with the arm64 build (build-arm64/, make ARCH=arm64); logs in build/vm-arm64/.
 # The Makefile runs "sh run.sh": re-run under bash (arrays, pipefail).
@@ -32,8 +34,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 arch=${FFS_ARCH:-amd64}
 export FFS_ARCH=$arch
+# shellcheck disable=SC1091
+host_suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+suite=${FFS_SUITE:-$host_suite}
+export FFS_SUITE=$suite
 out="$repo/build/vm"
 [ "$arch" = amd64 ] || out="$repo/build/vm-$arch"
+[ "$suite" = "$host_suite" ] || out="$out-$suite"
 # FFS_VM_OUT: another directory for the log and image (runs side by side).
 out=${FFS_VM_OUT:-$out}
 log="$out/$mode.log"
