@@ -103,7 +103,7 @@ $(HOSTILE): tests/vm/hostile.c
 # Built without the sanitizers: it is preloaded into the (sanitized) daemon.
 $(FAILSUBMIT): tests/vm/failsubmit.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+	$(CC) $(SYSROOT_FLAGS) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 $(HIDTOOL): tests/vm/hidtool.c
 	@mkdir -p $(dir $@)

@@ -2,7 +2,8 @@
 # Installs, from Debian's packages, whatever the build and the tests need and
 # this machine lacks.  Idempotent: does nothing when all is present.
 # libclang-rt-dev: clang's sanitizer and libFuzzer runtimes, which clang only
-# recommends.
-exec sh "$(dirname "$0")/install.sh" deps build-essential clang libclang-rt-dev pkg-config \
+# recommends; llvm: llvm-symbolizer, without which LeakSanitizer cannot name
+# the functions its suppressions (tests/fuzz/lsan.supp) match.
+exec sh "$(dirname "$0")/install.sh" deps build-essential clang libclang-rt-dev llvm pkg-config \
 	libaio-dev libconfig-dev libusbgx-dev libusb-1.0-0-dev libcmocka-dev libsystemd-dev \
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd ca-certificates valgrind systemd

@@ -76,24 +76,13 @@ esac
 
 stamp=$(sha256sum "$patch_file" | cut -d' ' -f1)
 if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_hcd.ko" ]; then
-	# fetch_deb PACKAGE [VERSION]: apt-get download from the kernel's suite
-	# and architecture, one package at a time, into the cache, kept; prints
-	# the .deb's path.
+	# fetch_deb PACKAGE [VERSION]: a .deb from the kernel's suite, of its
+	# architecture (linux-kbuild: the build machine's, its tools run here),
+	# in the cache, downloaded when missing; prints its path.
 	fetch_deb() {
-		local name=$1 ver=${2:-} deb spec=$1 karch=$kernel_arch
-		[ -z "$ver" ] || spec="$name=$ver"
-		# linux-kbuild runs on the build machine: its architecture.
-		case $name in linux-kbuild-*) karch=$(dpkg --print-architecture) ;; esac
-		# shellcheck disable=SC2012 # names are apt's
-		deb=$(ls "$cache/${name}_"${ver:-*}_{"$karch",all}.deb 2>/dev/null | sort -V | tail -n1 || true)
-		if [ -z "$deb" ]; then
-			log "downloading $spec ($suite, $karch)"
-			(cd "$cache" && sh "$here/../debian/apt.sh" "$suite" "$karch" \
-				apt-get download "$spec" >/dev/null) || die "apt-get download $spec failed"
-			# shellcheck disable=SC2012
-			deb=$(ls "$cache/${name}_"${ver:-*}_{"$karch",all}.deb 2>/dev/null | sort -V | tail -n1)
-		fi
-		echo "$deb"
+		local karch=$kernel_arch
+		case $1 in linux-kbuild-*) karch=$(dpkg --print-architecture) ;; esac
+		sh "$here/../debian/deb.sh" "$suite" "$karch" "$cache" "$@" || exit 1
 	}
 	main=$(fetch_deb "linux-headers-$kver")
 	hver=$(dpkg-deb -f "$main" Version)

@@ -49,22 +49,9 @@ kernel_version() {
 	echo "$dep"
 }
 
-# download PACKAGE [VERSION]: leaves PACKAGE_*.deb of the kernel's
-# architecture (or all) in the cache, prints its path.
-download() {
-	local name=$1 ver=${2:-} deb spec=$1
-	[ -z "$ver" ] || spec="$name=$ver"
-	# shellcheck disable=SC2012 # names are apt's
-	deb=$(ls "$cache/${name}_"${ver:-*}_{"$arch",all}.deb 2>/dev/null | sort -V | tail -n1 || true)
-	if [ -z "$deb" ]; then
-		log "downloading $spec ($suite, $arch)"
-		(cd "$cache" && apt apt-get download "$spec" >/dev/null) ||
-			die "apt-get download $spec ($suite, $arch) failed"
-		# shellcheck disable=SC2012
-		deb=$(ls "$cache/${name}_"${ver:-*}_{"$arch",all}.deb 2>/dev/null | sort -V | tail -n1)
-	fi
-	echo "$deb"
-}
+# download PACKAGE [VERSION]: a .deb of the kernel's suite and architecture
+# (or all) in the cache, downloaded when missing; prints its path.
+download() { sh "$here/../debian/deb.sh" "$suite" "$arch" "$cache" "$@"; }
 
 # The packaged bzImage carries a compressed vmlinux after its setup code (xz
 # up to Debian 12, zstd in Debian 13): find the stream's header and
