@@ -17,21 +17,29 @@
 #include "ffs/engine.h"
 #include "ffs/ffs_features.h"
 #include "ffs/personality.h"
+#include "personalities/personalities.h"
 
 #define FFSGADGET_VERSION "0.1.0"
 
+struct command {
+	const char *name;
+	const char *args;
+	int (*run)(int argc, char **argv);   /* argv[0] is the command's name */
+	const char *help;
+};
+
+static const struct command *commands(void);
+
 static void usage(FILE *out)
 {
+	for (const struct command *c = commands(); c->name; c++) {
+		char synopsis[64];
+
+		snprintf(synopsis, sizeof(synopsis), "%s %s", c->name, c->args);
+		fprintf(out, "%s ffsgadget %-28s %s\n", c == commands() ? "usage:" : "      ",
+			synopsis, c->help);
+	}
 	fprintf(out,
-		"usage: ffsgadget describe [--hex] FILE    print a description as the host will see it\n"
-		"       ffsgadget check FILE...            validate descriptions\n"
-		"       ffsgadget run [OPTIONS] FILE MOUNT serve FILE on the FunctionFS mounted at MOUNT\n"
-		"       ffsgadget personalities            list the device personalities\n"
-		"       ffsgadget up [OPTIONS] SCHEME      compose the gadget, start its daemons, bind\n"
-		"       ffsgadget down [NAME|SCHEME...]    unbind, stop, unmount, remove (all: no NAME)\n"
-		"       ffsgadget status [NAME]            gadgets, their daemons, the UDCs\n"
-		"       ffsgadget doctor [SCHEME|FILE...]  what the kernel offers, with fixes\n"
-		"       ffsgadget board list|show|install  board profiles (boards/)\n"
 		"\n"
 		"run options:\n"
 		"  --stats / --no-stats   a statistics line every interval (default: when stdout is a TTY)\n"
@@ -42,20 +50,21 @@ static void usage(FILE *out)
 		"  -v, --verbose          debug messages\n");
 }
 
-static int load(const char *path, struct fg_model **m)
+/* The description and its personality, checked as run checks them. */
+static int load(const char *path, struct fg_model **m, const struct fg_personality **p)
 {
 	char err[512] = "";
-	int rc = fg_description_load(path, m, err, sizeof(err));
+	int rc = fg_personality_load(path, m, p, err, sizeof(err));
 
 	if (rc < 0)
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
 	return rc;
 }
-
 static int cmd_describe(int argc, char **argv)
 {
 	bool hex = false;
 	const char *path = NULL;
+	const struct fg_personality *p;
 	struct fg_model *m;
 	int rc;
 
@@ -71,7 +80,7 @@ static int cmd_describe(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (load(path, &m) < 0)
+	if (load(path, &m, &p) < 0)
 		return 1;
 	rc = fg_describe(stdout, m, hex);
 	fg_model_free(m);
@@ -91,9 +100,10 @@ static int cmd_check(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 1; i < argc; i++) {
+		const struct fg_personality *p;
 		struct fg_model *m;
 
-		if (load(argv[i], &m) < 0) {
+		if (load(argv[i], &m, &p) < 0) {
 			failed++;
 			continue;
 		}
@@ -103,8 +113,10 @@ static int cmd_check(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
-static int cmd_personalities(void)
+static int cmd_personalities(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	for (size_t i = 0; fg_personalities[i]; i++)
 		printf("%-12s %s\n", fg_personalities[i]->name, fg_personalities[i]->summary);
 	return 0;
@@ -188,22 +200,17 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	o.mount = argv[optind + 1];
-	if (load(argv[optind], &m) < 0)
-		return 1;
-	p = fg_personality_find(m->personality);
-	if (!p) {
-		fprintf(stderr, "%s: personality '%s' is not built in (see 'ffsgadget personalities')\n",
-			m->source, m->personality);
-		fg_model_free(m);
+	rc = fg_description_load(argv[optind], &m, err, sizeof(err));
+	if (rc == 0) {
+		rc = fg_personality_prepare(m, &p, &pstate, err, sizeof(err));
+		if (rc < 0)
+			fg_model_free(m);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
 		return 1;
 	}
 	warn_unselectable_alts(m);
-	rc = p->create ? p->create(m, &pstate, err, sizeof(err)) : 0;
-	if (rc < 0) {
-		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
-		fg_model_free(m);
-		return 1;
-	}
 	/* Line-buffered even into a pipe: the statistics are read live. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = fg_engine_run(m, p, pstate, &o);
@@ -217,38 +224,53 @@ static int cmd_run(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("ffsgadget %s\n", FFSGADGET_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static const struct command command_table[] = {
+	{ "describe", "[--hex] FILE", cmd_describe, "print a description as the host will see it" },
+	{ "check", "FILE...", cmd_check, "validate descriptions (and their personality's options)" },
+	{ "run", "[OPTIONS] FILE MOUNT", cmd_run, "serve FILE on the FunctionFS mounted at MOUNT" },
+	{ "personalities", "", cmd_personalities, "list the device personalities" },
+	{ "up", "[OPTIONS] SCHEME", fg_cmd_up, "compose the gadget, start its daemons, bind" },
+	{ "down", "[NAME|SCHEME...]", fg_cmd_down, "unbind, stop, unmount, remove (all: no NAME)" },
+	{ "status", "[NAME]", fg_cmd_status, "gadgets, their daemons, the UDCs" },
+	{ "doctor", "[SCHEME|FILE...]", fg_cmd_doctor, "what the kernel offers, with fixes" },
+	{ "board", "list|show|install", fg_cmd_board, "board profiles (boards/)" },
+	{ "--version", "", cmd_version, "the version" },
+	{ "--help", "", cmd_help, "this text" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const struct command *commands(void)
+{
+	return command_table;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "describe") == 0)
-		return cmd_describe(argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "personalities") == 0)
-		return cmd_personalities();
-	if (strcmp(argv[1], "up") == 0)
-		return fg_cmd_up(argc - 1, argv + 1);
-	if (strcmp(argv[1], "down") == 0)
-		return fg_cmd_down(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return fg_cmd_status(argc - 1, argv + 1);
-	if (strcmp(argv[1], "doctor") == 0)
-		return fg_cmd_doctor(argc - 1, argv + 1);
-	if (strcmp(argv[1], "board") == 0)
-		return fg_cmd_board(argc - 1, argv + 1);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("ffsgadget %s\n", FFSGADGET_VERSION);
-		return 0;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(stdout);
-		return 0;
-	}
+	if (strcmp(argv[1], "-h") == 0)
+		return cmd_help(argc - 1, argv + 1);
+	for (const struct command *c = commands(); c->name; c++)
+		if (strcmp(argv[1], c->name) == 0)
+			return c->run(argc - 1, argv + 1);
 	fprintf(stderr, "ffsgadget: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

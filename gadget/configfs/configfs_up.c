@@ -27,6 +27,7 @@
 #include "configfs/daemons.h"
 #include "configfs/udc.h"
 #include "description/description.h"
+#include "personalities/personalities.h"
 
 #define STOP_TIMEOUT_MS 5000
 
@@ -623,10 +624,21 @@ int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o)
 
 	if (o->name)
 		snprintf(s->name, sizeof(s->name), "%s", o->name);
+	/* Checks first: nothing exists yet if one fails. */
+	for (size_t i = 0; i < s->ffs_count; i++) {
+		const struct fg_personality *p;
+
+		rc = fg_personality_load(description_for(o, &s->ffs[i]), &models[i], &p, err,
+					 sizeof(err));
+		if (rc < 0) {
+			fg_err("%s", err);
+			goto out;
+		}
+	}
 	rc = fg_configfs_ensure(err, sizeof(err));
 	if (rc < 0) {
 		fg_err("%s", err);
-		return rc;
+		goto out;
 	}
 	if (access(FG_CONFIGFS_GADGETS "/", F_OK) == 0) {
 		char g[PATH_MAX];
@@ -635,21 +647,12 @@ int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o)
 		if (access(g, F_OK) == 0) {
 			if (!o->force && already_up(s, run_dir)) {
 				fg_info("%s: already up", s->name);
-				return 0;
+				goto out;
 			}
 			fg_info("%s: removing the gadget left from an earlier run", s->name);
 			rc = fg_gadget_down(s->name, run_dir);
 			if (rc < 0)
-				return rc;
-		}
-	}
-	/* Checks first: nothing exists yet if one fails. */
-	for (size_t i = 0; i < s->ffs_count; i++) {
-		rc = fg_description_load(description_for(o, &s->ffs[i]), &models[i], err,
-					 sizeof(err));
-		if (rc < 0) {
-			fg_err("%s", err);
-			goto out;
+				goto out;
 		}
 	}
 	rc = wait_for_udc(o, s, &udc, err, sizeof(err));

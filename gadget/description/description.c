@@ -182,6 +182,7 @@ static int parse_function(struct fg_parse *p, const config_setting_t *fn)
 				text, p->m->personality)) < 0 ||
 	    (ret = parse_speeds_flags(p, fn)) < 0)
 		return ret;
+	p->m->personality_line = config_setting_source_line(fg_member(fn, "personality"));
 
 	s = fg_member(fn, "interfaces");
 	if (!s)

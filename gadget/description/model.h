@@ -129,6 +129,7 @@ struct fg_model {
 	char *source;               /* path given to the loader, for messages */
 	char name[FG_NAME_MAX];
 	char personality[FG_NAME_MAX];  /* which personality serves it, e.g. "zero" */
+	unsigned personality_line;
 	uint32_t ffs_flags;         /* FUNCTIONFS_ALL_CTRL_RECIP | FUNCTIONFS_CONFIG0_SETUP */
 	unsigned speeds;            /* enum fg_speed bits */
 

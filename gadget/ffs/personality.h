@@ -62,6 +62,27 @@ struct fg_ep_counters {
 /* The engine, opaque to personalities: they reach it only through the calls below. */
 struct fg_engine;
 
+/*
+ * One entry of a personality's option table.  The loader checks a model's
+ * options against it before create is called (fg_personality_prepare), so
+ * check, describe, up and run refuse the same things with the same
+ * "file:line: options: ..." message.
+ *   TEXT:   any string of at most max bytes (0: no limit).
+ *   UINT:   a number 0..max (decimal, 0x hex or 0 octal).
+ *   BOOL:   true or false.
+ *   CHOICE: one of choices (NULL-terminated); a choice ending in ':' takes
+ *           any non-empty rest ("fifo:" accepts "fifo:/run/x"); at most max
+ *           bytes in all (0: no limit).
+ */
+enum fg_option_kind { FG_OPTION_TEXT, FG_OPTION_UINT, FG_OPTION_BOOL, FG_OPTION_CHOICE };
+
+struct fg_option_spec {
+	const char *name;
+	enum fg_option_kind kind;
+	uint32_t max;
+	const char *const *choices;
+};
+
 /* fill_in's answer when there is nothing to send: the request stays idle until fg_engine_kick. */
 #define FG_FILL_NONE ((size_t)-1)
 
@@ -94,9 +115,12 @@ struct fg_engine;
  * consume_out: len bytes arrived on the OUT endpoint ep.  len may be 0
  *   (a zero-length packet is data, not end of file).
  *
- * create: check the model's options and allocate the state.  On error
- *   return a negative errno and one message in err naming file, line and
- *   option (fg_option.line).
+ * create: allocate the state for a model whose options already passed the
+ *   table (options).  What the table cannot say (a role per HID interface,
+ *   an iso endpoint to stream on) is checked here: on error return a
+ *   negative errno and one message in err naming file, line and field
+ *   (fg_option.line).  create must not touch anything outside its state:
+ *   `ffsgadget check` calls it, then destroy.
  *
  * report: append the personality's own counters to the statistics line.
  *
@@ -107,6 +131,7 @@ struct fg_engine;
 struct fg_personality {
 	const char *name;
 	const char *summary;
+	const struct fg_option_spec *options;   /* ends with { NULL }; NULL: none */
 	int (*create)(const struct fg_model *m, void **state, char *err, size_t errlen);
 	void (*destroy)(void *state);
 	int (*setup)(void *state, const struct fg_setup *s, uint8_t *reply, size_t cap);
@@ -144,11 +169,5 @@ int fg_engine_counters(const struct fg_engine *e, size_t index, struct fg_ep_cou
 
 /* Largest control data stage the engine buffers (wLength is 16 bits). */
 #define FG_CTRL_BUFSIZE 65536
-
-/* The personality registered under name, or NULL. */
-const struct fg_personality *fg_personality_find(const char *name);
-
-/* NULL-terminated list of all personalities. */
-extern const struct fg_personality *const fg_personalities[];
 
 #endif

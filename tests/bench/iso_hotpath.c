@@ -19,6 +19,7 @@
 
 #include "description/description.h"
 #include "ffs/personality.h"
+#include "personalities/personalities.h"
 #include "ffs/stream.h"
 #include "personalities/isostream/isostream.h"
 
@@ -34,14 +35,14 @@ int main(int argc, char **argv)
 	uint32_t seq = 0;
 	long packets, done = 0;
 	int fd, efd;
-	const struct fg_personality *p = fg_personality_find("isostream");
+	const struct fg_personality *p;
 
 	if (argc != 4 || (packets = atol(argv[2])) <= 0) {
 		fprintf(stderr, "usage: iso_hotpath DESCRIPTION PACKETS in|out\n");
 		return 2;
 	}
 	if (fg_description_load(argv[1], &m, err, sizeof(err)) < 0 ||
-	    p->create(m, &state, err, sizeof(err)) < 0) {
+	    fg_personality_prepare(m, &p, &state, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}

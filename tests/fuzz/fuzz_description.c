@@ -12,6 +12,7 @@
 #include "description/description.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/personality.h"
+#include "personalities/personalities.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,18 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ffs_build_strings(m, &strs) == 0)
 		fg_blob_free(&strs);
 
-	const struct fg_personality *p = fg_personality_find(m->personality);
-	if (p && p->create) {
-		void *state = NULL;
+	/* The loader's second half: the personality, its option table, its create. */
+	const struct fg_personality *p;
 
-		err[0] = '\0';
-		if (p->create(m, &state, err, sizeof(err)) == 0) {
-			if (p->destroy)
-				p->destroy(state);
-		} else if (!err[0]) {
-			abort();
-		}
-	}
+	err[0] = '\0';
+	if (fg_personality_prepare(m, &p, NULL, err, sizeof(err)) < 0 && !err[0])
+		abort();
 	fg_model_free(m);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "description/description.h"
 #include "ffs/ep0.h"
 #include "ffs/personality.h"
+#include "personalities/personalities.h"
 
 #ifndef FG_SOURCE_DIR
 #define FG_SOURCE_DIR "."

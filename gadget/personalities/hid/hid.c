@@ -133,19 +133,12 @@ static void find_endpoints(const struct fg_model *m, size_t iface_index, struct 
 	}
 }
 
-static int check_options(const struct fg_model *m, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < m->option_count; i++) {
-		const struct fg_option *o = &m->options[i];
-
-		if (strcmp(o->key, "socket") != 0 && strcmp(o->key, "roles") != 0) {
-			snprintf(err, errlen, "%s:%u: options: 'hid' has no option '%s' (known: socket, roles)",
-				 m->source, o->line, o->key);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
+static const struct fg_option_spec hid_options[] = {
+	/* sun_path holds 108 bytes with the NUL */
+	{ "socket", FG_OPTION_TEXT, sizeof(((struct fg_hid_dev *)0)->socket_path) - 1, NULL },
+	{ "roles", FG_OPTION_TEXT, 0, NULL },
+	{ NULL, FG_OPTION_TEXT, 0, NULL },
+};
 
 static int hid_create(const struct fg_model *m, void **state, char *err, size_t errlen)
 {
@@ -154,20 +147,12 @@ static int hid_create(const struct fg_model *m, void **state, char *err, size_t 
 	const char *rp = roles ? roles->value : "";
 	struct fg_hid_dev *d;
 	char word[32];
-	int rc = check_options(m, err, errlen);
+	int rc;
 
-	if (rc < 0)
-		return rc;
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	d->model = m;
-	if (sock && strlen(sock->value) >= sizeof(d->socket_path)) {
-		snprintf(err, errlen, "%s:%u: options: socket path longer than %zu bytes",
-			 m->source, sock->line, sizeof(d->socket_path) - 1);
-		rc = -EINVAL;
-		goto fail;
-	}
 	if (sock)
 		snprintf(d->socket_path, sizeof(d->socket_path), "%s", sock->value);
 	else
@@ -495,6 +480,7 @@ static void hid_stop(void *state)
 const struct fg_personality fg_hid_personality = {
 	.name = "hid",
 	.summary = "HID keyboard, mouse, gamepad or raw device, fed by a control socket",
+	.options = hid_options,
 	.create = hid_create,
 	.destroy = hid_destroy,
 	.setup = hid_setup,

@@ -44,6 +44,7 @@
 
 #include "common/log.h"
 #include "ffs/personality.h"
+#include "personalities/personalities.h"
 
 /* ---- the pure parts (isostream.h) ---------------------------------------- */
 
@@ -142,80 +143,37 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int parse_u32(const struct fg_model *m, const char *key, uint32_t max, uint32_t *v,
-		     char *err, size_t errlen)
+static const char *const iso_sources[] = { "generator", "stdin", "fifo:", "file:", NULL };
+static const char *const iso_sinks[] = { "check", "discard", NULL };
+
+static const struct fg_option_spec iso_options[] = {
+	/* "fifo:" or "file:" and a path that fits source_path */
+	{ "source", FG_OPTION_CHOICE, 5 + sizeof(((struct isostream *)0)->source_path) - 1,
+	  iso_sources },
+	{ "sink", FG_OPTION_CHOICE, 0, iso_sinks },
+	{ "packet", FG_OPTION_UINT, 49152, NULL },
+	{ "rate", FG_OPTION_UINT, 65535, NULL },
+	{ "throttle", FG_OPTION_UINT, 1000000, NULL },
+	{ "autostart", FG_OPTION_BOOL, 0, NULL },
+	{ NULL, FG_OPTION_TEXT, 0, NULL },
+};
+
+/* The options as the table let them through. */
+static void iso_read_options(struct isostream *s, const struct fg_model *m)
 {
-	const struct fg_option *o = fg_model_option(m, key);
-	char *end;
-	unsigned long x;
+	const struct fg_option *o = fg_model_option(m, "source");
 
-	if (!o)
-		return 0;
-	errno = 0;
-	x = strtoul(o->value, &end, 0);
-	if (errno || end == o->value || *end || o->value[0] == '-' || x > max) {
-		snprintf(err, errlen, "%s:%u: options: %s '%s' is not a number 0..%" PRIu32,
-			 m->source, o->line, key, o->value, max);
-		return -EINVAL;
-	}
-	*v = (uint32_t)x;
-	return 0;
-}
-
-static int iso_parse_options(struct isostream *s, const struct fg_model *m, char *err,
-			     size_t errlen)
-{
-	static const char *const known[] = { "source", "sink", "packet", "rate", "throttle",
-					     "autostart" };
-	const struct fg_option *o;
-	int rc;
-
-	for (size_t i = 0; i < m->option_count; i++) {
-		size_t j = 0;
-
-		while (j < sizeof(known) / sizeof(known[0]) && strcmp(m->options[i].key, known[j]))
-			j++;
-		if (j == sizeof(known) / sizeof(known[0])) {
-			snprintf(err, errlen, "%s:%u: options: 'isostream' has no option '%s' "
-				 "(known: source, sink, packet, rate, throttle, autostart)",
-				 m->source, m->options[i].line, m->options[i].key);
-			return -EINVAL;
-		}
-	}
-	o = fg_model_option(m, "source");
 	if (o && strcmp(o->value, "generator") != 0) {
-		const char *v = o->value;
-
 		s->source = SOURCE_FD;
-		if (strncmp(v, "fifo:", 5) == 0 || strncmp(v, "file:", 5) == 0)
-			snprintf(s->source_path, sizeof(s->source_path), "%s", v + 5);
-		if ((strcmp(v, "stdin") != 0 && !s->source_path[0]) ||
-		    strlen(v) - 5 >= sizeof(s->source_path)) {
-			snprintf(err, errlen, "%s:%u: options: source '%s' is not \"generator\", "
-				 "\"stdin\", \"fifo:PATH\" or \"file:PATH\"", m->source, o->line, v);
-			return -EINVAL;
-		}
+		if (strcmp(o->value, "stdin") != 0)
+			snprintf(s->source_path, sizeof(s->source_path), "%s", o->value + 5);
 	}
 	o = fg_model_option(m, "sink");
-	if (o && strcmp(o->value, "discard") == 0) {
-		s->sink_check = false;
-	} else if (o && strcmp(o->value, "check") != 0) {
-		snprintf(err, errlen, "%s:%u: options: sink '%s' is not \"check\" or \"discard\"",
-			 m->source, o->line, o->value);
-		return -EINVAL;
-	}
-	o = fg_model_option(m, "autostart");
-	if (o && strcmp(o->value, "true") != 0 && strcmp(o->value, "false") != 0) {
-		snprintf(err, errlen, "%s:%u: options: autostart '%s' is not true or false",
-			 m->source, o->line, o->value);
-		return -EINVAL;
-	}
-	s->autostart = o && strcmp(o->value, "true") == 0;
-	if ((rc = parse_u32(m, "packet", 49152, &s->packet, err, errlen)) < 0 ||
-	    (rc = parse_u32(m, "rate", 65535, &s->rate, err, errlen)) < 0 ||
-	    (rc = parse_u32(m, "throttle", 1000000, &s->throttle, err, errlen)) < 0)
-		return rc;
-	return 0;
+	s->sink_check = !o || strcmp(o->value, "discard") != 0;
+	s->autostart = fg_option_bool(m, "autostart", false);
+	s->packet = fg_option_uint(m, "packet", s->packet);
+	s->rate = fg_option_uint(m, "rate", s->rate);
+	s->throttle = fg_option_uint(m, "throttle", s->throttle);
 }
 
 static int iso_create(const struct fg_model *m, void **state, char *err, size_t errlen)
@@ -239,8 +197,9 @@ static int iso_create(const struct fg_model *m, void **state, char *err, size_t 
 		else if (!fg_ep_is_in(ep) && s->out_index < 0)
 			s->out_index = (long)i;
 	}
-	rc = iso_parse_options(s, m, err, errlen);
-	if (rc == 0 && s->in_index < 0 && s->out_index < 0) {
+	iso_read_options(s, m);
+	rc = 0;
+	if (s->in_index < 0 && s->out_index < 0) {
 		snprintf(err, errlen, "%s: 'isostream' needs an iso endpoint", m->source);
 		rc = -EINVAL;
 	}
@@ -589,6 +548,7 @@ static void iso_stop_hook(void *state)
 const struct fg_personality fg_isostream_personality = {
 	.name = "isostream",
 	.summary = "vendor iso streaming: stamped or piped IN source, checked OUT sink",
+	.options = iso_options,
 	.create = iso_create,
 	.destroy = iso_destroy,
 	.setup = iso_setup,

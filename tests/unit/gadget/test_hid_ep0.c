@@ -21,6 +21,7 @@
 #include "description/description.h"
 #include "ffs/ep0.h"
 #include "personalities/hid/hid.h"
+#include "personalities/personalities.h"
 #include "hid_fixture.h"
 
 
@@ -28,12 +29,13 @@ static struct fixture *load_text(const char *text, const char *name, char *err, 
 				 int *rc)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
+	const struct fg_personality *p;
 	void *st = NULL;
 
 	assert_non_null(fx);
 	if (fg_description_parse(text, name, &fx->m, err, errlen) != 0)
 		fail_msg("%s: %s", name, err);
-	*rc = fg_hid_personality.create(fx->m, &st, err, errlen);
+	*rc = fg_personality_prepare(fx->m, &p, &st, err, errlen);
 	fx->d = st;
 	return fx;
 }
@@ -339,7 +341,7 @@ static void test_options_checked(void **state)
 	expect_create_error("socket = \"/run/"
 			    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 			    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\";",
-			    "socket path longer than 107");
+			    "t.conf:5: options: socket is 122 bytes, longer than 107");
 	expect_create_error("small", "keyboard reports are 8 bytes, the endpoint carries 4");
 }
 

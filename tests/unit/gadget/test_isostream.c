@@ -21,6 +21,7 @@
 
 #include "description/description.h"
 #include "ffs/personality.h"
+#include "personalities/personalities.h"
 #include "personalities/isostream/isostream.h"
 
 static uint32_t le32(const uint8_t *p)
@@ -230,8 +231,9 @@ static void bad_options(void **st)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char src[512], path[] = "/tmp/test_isostream_XXXXXX", err[512];
+		const struct fg_personality *p;
 		struct fg_model *m;
-		void *state;
+		void *state = NULL;
 		int fd = mkstemp(path);
 		FILE *fp = fdopen(fd, "w");
 
@@ -242,8 +244,8 @@ static void bad_options(void **st)
 		fclose(fp);
 		assert_int_equal(fg_description_load(path, &m, err, sizeof(err)), 0);
 		err[0] = 0;
-		assert_int_equal(fg_personality_find("isostream")->create(m, &state, err, sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(fg_personality_prepare(m, &p, &state, err, sizeof(err)), -EINVAL);
+		assert_null(state);
 		assert_non_null(strstr(err, "options:"));
 		fg_model_free(m);
 		unlink(path);

@@ -123,6 +123,28 @@ cf down
 check_clean configfs/stale-leaves-nothing
 GADGET=$GADGET_SAVED
 
+section "check and up refuse a typo'd option before anything is created"
+# One validation path: check, describe, up and run refuse the same things with
+# the same file:line message, and up does so before configfs is touched (no
+# gadget made and rolled back: nothing to undo).
+sed 's/^\( *\)pattern = /\1patern = /' /descriptors/gadget-zero.conf >/tmp/typo.conf
+cf_typo_line=$(grep -n 'patern' /tmp/typo.conf | cut -d: -f1)
+cf_typo_msg="/tmp/typo.conf:$cf_typo_line: options: 'zero' has no option 'patern'"
+if cf check /tmp/typo.conf; then
+	fail configfs/check-refuses-typo "check said ok"
+else
+	check configfs/check-refuses-typo "check's message is not '$cf_typo_msg'" cf_says "$cf_typo_msg"
+fi
+if cf up --description zero=/tmp/typo.conf "$CF_SCHEME"; then
+	fail configfs/up-refuses-typo "up succeeded"
+	cf down
+else
+	check configfs/up-refuses-typo "up's message is not '$cf_typo_msg'" cf_says "$cf_typo_msg"
+	check configfs/up-refuses-first "up created something and undid it" \
+		sh -c "! grep -q 'undoing what was done' $CF_OUT"
+fi
+check_clean configfs/up-refusal-leaves-nothing
+
 section "two FunctionFS functions and a kernel function (Loopback) in one gadget"
 # ffs.one and ffs.two serve Gadget Zero, Loopback.0 is usb_f_ss_lb's; the
 # daemons run as uid/gid 1000 on mounts owned by 1000.
