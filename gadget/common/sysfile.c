@@ -24,6 +24,20 @@ int fg_read_first_line(const char *path, char *buf, size_t len)
 	return rc;
 }
 
+int fg_write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+	int rc = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(text, f) < 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
 int fg_mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];

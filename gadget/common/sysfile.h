@@ -15,6 +15,8 @@
  * the open.
  */
 int fg_read_first_line(const char *path, char *buf, size_t len);
+/* path made or emptied to hold text: 0, or the negative errno of any step. */
+int fg_write_text(const char *path, const char *text);
 /* mkdir -p: the parents 0755, path itself mode; existing ones are fine. */
 int fg_mkdir_p(const char *path, mode_t mode);
 

@@ -2,11 +2,13 @@
 /*
  * The configfs lifecycle of a gadget made from a scheme, on libusbgx.
  *
- * up:   scheme and descriptions checked -> UDC chosen -> board budget
- *       checked -> gadget imported (libusbgx) -> os_desc -> FunctionFS
- *       mounted -> daemons started -> every daemon ready -> UDC bound
- *       (EBUSY/ENODEV retried with a bounded backoff).  Nothing is created
- *       before the checks pass; a failure after that is rolled back by down.
+ * up:   descriptions and their personalities' options checked (nothing
+ *       touched yet) -> a stale gadget of the same name taken down -> UDC
+ *       chosen -> board budget checked -> run dir and configfs tree (libusbgx
+ *       import, os_desc) -> FunctionFS mounted, each mount recorded first ->
+ *       daemons started, every one ready -> UDC bound (EBUSY/ENODEV retried
+ *       with a bounded backoff).  Nothing is created before the checks pass;
+ *       a failure after that is rolled back by down.
  * down: unbind -> stop the daemons (PID files, then whoever still holds the
  *       mount) -> umount -> remove the configfs tree -> remove the run dir.
  * Both are idempotent: up on a gadget that is up does nothing, up on a

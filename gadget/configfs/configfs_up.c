@@ -25,6 +25,7 @@
 #include "configfs/board.h"
 #include "configfs/configfs.h"
 #include "configfs/daemons.h"
+#include "configfs/ffs_mount.h"
 #include "configfs/udc.h"
 #include "description/description.h"
 #include "personalities/personalities.h"
@@ -155,16 +156,6 @@ const char *fg_boards_dir(const char *explicit_dir, const char *scheme_path, cha
 			return buf;
 	}
 	return "/usr/share/ffsgadget/boards";
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -errno;
 }
 
 static const char *usbg_msg(int rc)
@@ -607,159 +598,233 @@ static int self_exe(char *buf, size_t len)
 	return 0;
 }
 
-int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o)
-{
-	const char *run_dir = o->run_dir ? o->run_dir : s->run_dir;
-	struct fg_model *models[FG_SCHEME_MAX_FUNCS] = { NULL };
-	struct fg_daemon daemons[FG_SCHEME_MAX_FUNCS];
-	char paths[FG_SCHEME_MAX_FUNCS][3][PATH_MAX], dnames[FG_SCHEME_MAX_FUNCS][80];
-	char err[512] = "", state[PATH_MAX], exe[PATH_MAX], opts[128];
-	struct fg_backoff backoff = { 20, 500, s->bind_timeout_ms };
-	struct bind_ctx bind;
-	usbg_state *st = NULL;
+/* One up in progress: what its steps share, and what the cleanup must undo. */
+struct up {
+	struct fg_scheme *s;
+	const struct fg_up_options *o;
+	const char *run_dir;
+	struct fg_model *models[FG_SCHEME_MAX_FUNCS];
 	struct fg_udc udc;
-	bool created = false;
-	unsigned tries = 0;
-	int rc;
+	char state[PATH_MAX];           /* the run dir's folder for this gadget */
+	char exe[PATH_MAX];             /* the daemons' binary: this one */
+	struct up_function {
+		char name[80];          /* "ffs.INSTANCE" */
+		char mount[PATH_MAX], ready[PATH_MAX], pid[PATH_MAX], mount_file[PATH_MAX];
+	} fn[FG_SCHEME_MAX_FUNCS];
+	struct fg_daemon daemons[FG_SCHEME_MAX_FUNCS];  /* fn[i]'s */
+	bool created;                   /* down undoes from here on */
+};
 
-	if (o->name)
-		snprintf(s->name, sizeof(s->name), "%s", o->name);
-	/* Checks first: nothing exists yet if one fails. */
-	for (size_t i = 0; i < s->ffs_count; i++) {
+/* Every description and its personality's options: nothing touched yet. */
+static int up_check_descriptions(struct up *u)
+{
+	char err[512] = "";
+
+	for (size_t i = 0; i < u->s->ffs_count; i++) {
 		const struct fg_personality *p;
+		int rc = fg_personality_load(description_for(u->o, &u->s->ffs[i]), &u->models[i],
+					     &p, err, sizeof(err));
 
-		rc = fg_personality_load(description_for(o, &s->ffs[i]), &models[i], &p, err,
-					 sizeof(err));
 		if (rc < 0) {
-			fg_err("%s", err);
-			goto out;
+			fg_err("%s", err[0] ? err : strerror(-rc));
+			return rc;
 		}
 	}
-	rc = fg_configfs_ensure(err, sizeof(err));
+	return 0;
+}
+
+/* 1 when the gadget is up already; a stale one is taken down first. */
+static int up_clear_stale(struct up *u)
+{
+	char err[512] = "", g[PATH_MAX];
+	int rc = fg_configfs_ensure(err, sizeof(err));
+
 	if (rc < 0) {
 		fg_err("%s", err);
-		goto out;
+		return rc;
 	}
-	if (access(FG_CONFIGFS_GADGETS "/", F_OK) == 0) {
-		char g[PATH_MAX];
+	if (pathf(g, sizeof(g), "%s/%s", FG_CONFIGFS_GADGETS, u->s->name) < 0)
+		return -ENAMETOOLONG;
+	if (access(g, F_OK) != 0)
+		return 0;
+	if (!u->o->force && already_up(u->s, u->run_dir)) {
+		fg_info("%s: already up", u->s->name);
+		return 1;
+	}
+	fg_info("%s: removing the gadget left from an earlier run", u->s->name);
+	return fg_gadget_down(u->s->name, u->run_dir);
+}
 
-		snprintf(g, sizeof(g), "%s/%s", FG_CONFIGFS_GADGETS, s->name);
-		if (access(g, F_OK) == 0) {
-			if (!o->force && already_up(s, run_dir)) {
-				fg_info("%s: already up", s->name);
-				goto out;
-			}
-			fg_info("%s: removing the gadget left from an earlier run", s->name);
-			rc = fg_gadget_down(s->name, run_dir);
-			if (rc < 0)
-				goto out;
-		}
-	}
-	rc = wait_for_udc(o, s, &udc, err, sizeof(err));
+/* The UDC, the board's endpoint budget and the paths every later step uses. */
+static int up_check_target(struct up *u)
+{
+	char err[512] = "";
+	int rc = wait_for_udc(u->o, u->s, &u->udc, err, sizeof(err));
+
 	if (rc < 0) {
-		fg_err("%s: %s", s->name, err);
-		goto out;
+		fg_err("%s: %s", u->s->name, err);
+		return rc;
 	}
-	rc = check_budget(o, s, &udc, models);
-	if (rc < 0)
-		goto out;
-	rc = self_exe(exe, sizeof(exe));
-	if (rc < 0)
-		goto out;
-	rc = fg_scheme_state_dir(run_dir, s->name, state, sizeof(state));
+	rc = check_budget(u->o, u->s, &u->udc, u->models);
 	if (rc == 0)
-		rc = fg_mkdir_p(state, 0755);
-	if (rc < 0) {
-		fg_err("%s: %s", state, strerror(-rc));
-		goto out;
-	}
-	if ((s->has_uid || s->has_gid) &&
-	    chown(state, s->has_uid ? s->uid : (uid_t)-1, s->has_gid ? s->gid : (gid_t)-1) < 0) {
-		rc = -errno;
-		fg_err("%s: %s", state, strerror(errno));
-		goto out;
-	}
+		rc = self_exe(u->exe, sizeof(u->exe));
+	if (rc == 0)
+		rc = fg_scheme_state_dir(u->run_dir, u->s->name, u->state, sizeof(u->state));
+	for (size_t i = 0; rc == 0 && i < u->s->ffs_count; i++) {
+		const struct fg_scheme_ffs *f = &u->s->ffs[i];
+		struct up_function *fn = &u->fn[i];
 
-	created = true;
-	rc = import_gadget(s, &st);
-	if (rc < 0)
-		goto out;
-
-	fg_scheme_mount_options(s, opts, sizeof(opts));
-	for (size_t i = 0; i < s->ffs_count; i++) {
-		const struct fg_scheme_ffs *f = &s->ffs[i];
-		char *mp = paths[i][0], *ready = paths[i][1], *pid = paths[i][2], mfile[PATH_MAX];
-
-		if (fg_scheme_mount_point(s, f, mp, PATH_MAX) < 0 ||
-		    fg_scheme_state_file(run_dir, s->name, f->instance, "ready", ready,
-					 PATH_MAX) < 0 ||
-		    fg_scheme_state_file(run_dir, s->name, f->instance, "pid", pid, PATH_MAX) < 0 ||
-		    fg_scheme_state_file(run_dir, s->name, f->instance, "mount", mfile,
-					 sizeof(mfile)) < 0) {
+		snprintf(fn->name, sizeof(fn->name), "ffs.%s", f->instance);
+		if (fg_scheme_mount_point(u->s, f, fn->mount, sizeof(fn->mount)) < 0 ||
+		    fg_scheme_state_file(u->run_dir, u->s->name, f->instance, "ready", fn->ready,
+					 sizeof(fn->ready)) < 0 ||
+		    fg_scheme_state_file(u->run_dir, u->s->name, f->instance, "pid", fn->pid,
+					 sizeof(fn->pid)) < 0 ||
+		    fg_scheme_state_file(u->run_dir, u->s->name, f->instance, "mount",
+					 fn->mount_file, sizeof(fn->mount_file)) < 0)
 			rc = -ENAMETOOLONG;
-			goto out;
-		}
-		rc = fg_mkdir_p(mp, 0755);
-		if (rc == 0 && mount(f->instance, mp, "functionfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				     opts[0] ? opts : NULL) < 0)
-			rc = -errno;
-		if (rc < 0) {
-			fg_err("mount -t functionfs %s %s%s%s: %s", f->instance, mp,
-			       opts[0] ? " -o " : "", opts, strerror(-rc));
-			goto out;
-		}
-		write_file(mfile, mp);
-		fg_dbg("ffs.%s mounted at %s (%s)", f->instance, mp, opts[0] ? opts : "defaults");
 	}
+	return rc;
+}
+
+/* The run dir's folder, then the configfs tree (libusbgx imports the scheme). */
+static int up_create_tree(struct up *u)
+{
+	const struct fg_scheme *s = u->s;
+	usbg_state *st = NULL;
+	int rc = fg_mkdir_p(u->state, 0755);
+
+	if (rc < 0) {
+		fg_err("%s: %s", u->state, strerror(-rc));
+		return rc;
+	}
+	u->created = true;
+	if ((s->has_uid || s->has_gid) &&
+	    chown(u->state, s->has_uid ? s->uid : (uid_t)-1, s->has_gid ? s->gid : (gid_t)-1) < 0) {
+		rc = -errno;
+		fg_err("%s: %s", u->state, strerror(errno));
+		return rc;
+	}
+	rc = import_gadget(u->s, &st);
+	if (st)
+		usbg_cleanup(st);
+	return rc;
+}
+
+static int up_mount(struct up *u)
+{
+	char opts[128];
+
+	fg_scheme_mount_options(u->s, opts, sizeof(opts));
+	for (size_t i = 0; i < u->s->ffs_count; i++) {
+		int rc = fg_ffs_mount(u->s->ffs[i].instance, u->fn[i].mount, opts,
+				      u->fn[i].mount_file, mount);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One daemon per FunctionFS function, each ready (descriptors accepted). */
+static int up_start_daemons(struct up *u)
+{
+	const struct fg_scheme *s = u->s;
+	const struct fg_up_options *o = u->o;
+	char err[512] = "";
+	int rc;
+
 	for (size_t i = 0; i < s->ffs_count; i++) {
 		const struct fg_scheme_ffs *f = &s->ffs[i];
-		snprintf(dnames[i], sizeof(dnames[i]), "ffs.%s", f->instance);
-		daemons[i] = (struct fg_daemon){
-			.name = dnames[i], .exe = exe, .wrapper = f->wrapper,
-			.description = description_for(o, f), .mount = paths[i][0],
-			.ready_file = paths[i][1], .pid_file = paths[i][2],
+		struct up_function *fn = &u->fn[i];
+
+		u->daemons[i] = (struct fg_daemon){
+			.name = fn->name, .exe = u->exe, .wrapper = f->wrapper,
+			.description = description_for(o, f), .mount = fn->mount,
+			.ready_file = fn->ready, .pid_file = fn->pid,
 			.log = o->log ? o->log : s->log, .args = f->args, .arg_count = f->arg_count,
 			.extra = o->extra, .extra_count = o->extra_count,
 			.drop = s->has_uid || s->has_gid,
 			.uid = s->has_uid ? s->uid : getuid(), .gid = s->has_gid ? s->gid : getgid(),
 		};
-		rc = fg_daemon_start(&daemons[i]);
+		rc = fg_daemon_start(&u->daemons[i]);
 		if (rc < 0) {
-			fg_err("ffs.%s: cannot start its daemon: %s", f->instance, strerror(-rc));
-			goto out;
+			fg_err("%s: cannot start its daemon: %s", fn->name, strerror(-rc));
+			return rc;
 		}
 	}
-	rc = fg_daemons_wait_ready(daemons, s->ffs_count,
+	rc = fg_daemons_wait_ready(u->daemons, s->ffs_count,
 				   o->ready_timeout_ms >= 0 ? (unsigned)o->ready_timeout_ms :
 				   s->ready_timeout_ms, err, sizeof(err));
-	if (rc < 0) {
+	if (rc < 0)
 		fg_err("%s", err);
-		goto out;
-	}
+	return rc;
+}
 
-	snprintf(bind.path, sizeof(bind.path), "%s/%s/UDC", FG_CONFIGFS_GADGETS, s->name);
-	bind.udc = udc.name;
+/* Binds the UDC (EBUSY and ENODEV retried) and records which scheme made the gadget. */
+static int up_bind(struct up *u)
+{
+	struct fg_backoff backoff = { 20, 500, u->s->bind_timeout_ms };
+	char scheme_file[PATH_MAX];
+	struct bind_ctx bind;
+	unsigned tries = 0;
+	int rc;
+
+	if (pathf(bind.path, sizeof(bind.path), "%s/%s/UDC", FG_CONFIGFS_GADGETS, u->s->name) < 0 ||
+	    pathf(scheme_file, sizeof(scheme_file), "%s/scheme", u->state) < 0)
+		return -ENAMETOOLONG;
+	bind.udc = u->udc.name;
 	rc = fg_retry(bind_once, &bind, &backoff, NULL, &tries);
 	if (rc < 0) {
-		fg_err("%s: cannot bind to %s: %s (%u attempts in %u ms)", s->name, udc.name,
-		       strerror(-rc), tries, s->bind_timeout_ms);
-		goto out;
+		fg_err("%s: cannot bind to %s: %s (%u attempts in %u ms)", u->s->name, u->udc.name,
+		       strerror(-rc), tries, u->s->bind_timeout_ms);
+		return rc;
 	}
-	if (pathf(paths[0][0], PATH_MAX, "%s/scheme", state) == 0)
-		write_file(paths[0][0], s->path);
-	fg_info("%s: up on %s (%zu FunctionFS, %zu kernel function%s)", s->name, udc.name,
-		s->ffs_count, s->kfunc_count, s->kfunc_count == 1 ? "" : "s");
-out:
-	if (st)
-		usbg_cleanup(st);
-	if (rc < 0 && created) {
+	/* Only status reads it: a gadget that works is not undone for it. */
+	rc = fg_write_text(scheme_file, u->s->path);
+	if (rc < 0)
+		fg_warn("%s: %s", scheme_file, strerror(-rc));
+	return 0;
+}
+
+int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o)
+{
+	struct up *u = calloc(1, sizeof(*u));
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	u->s = s;
+	u->o = o;
+	u->run_dir = o->run_dir ? o->run_dir : s->run_dir;
+	if (o->name)
+		snprintf(s->name, sizeof(s->name), "%s", o->name);
+
+	rc = up_check_descriptions(u);
+	if (rc == 0)
+		rc = up_clear_stale(u);
+	if (rc == 0)
+		rc = up_check_target(u);
+	if (rc == 0)
+		rc = up_create_tree(u);
+	if (rc == 0)
+		rc = up_mount(u);
+	if (rc == 0)
+		rc = up_start_daemons(u);
+	if (rc == 0)
+		rc = up_bind(u);
+	if (rc == 0)
+		fg_info("%s: up on %s (%zu FunctionFS, %zu kernel function%s)", s->name,
+			u->udc.name, s->ffs_count, s->kfunc_count, s->kfunc_count == 1 ? "" : "s");
+
+	if (rc < 0 && u->created) {
 		fg_info("%s: undoing what was done", s->name);
-		fg_gadget_down(s->name, run_dir);
+		fg_gadget_down(s->name, u->run_dir);
 	}
 	for (size_t i = 0; i < s->ffs_count; i++)
-		if (models[i])
-			fg_model_free(models[i]);
-	return rc;
+		fg_model_free(u->models[i]);
+	free(u);
+	return rc > 0 ? 0 : rc;
 }
 
 /* --- status ---------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sysfile.h"
 #include "configfs/daemons.h"
 
 static unsigned long long now_ms(void)
@@ -33,12 +34,10 @@ static void sleep_ms(unsigned ms)
 
 static int write_pid_file(const char *path, pid_t pid)
 {
-	FILE *f = fopen(path, "we");
+	char text[32];
 
-	if (!f)
-		return -errno;
-	fprintf(f, "%ld\n", (long)pid);
-	return fclose(f) == 0 ? 0 : -errno;
+	snprintf(text, sizeof(text), "%ld\n", (long)pid);
+	return fg_write_text(path, text);
 }
 
 /* In the child: never returns. */

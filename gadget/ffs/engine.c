@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "common/log.h"
+#include "common/sysfile.h"
 #include "ffs/ep0.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/ffs_speed.h"
@@ -648,7 +649,8 @@ static int engine_loop(struct fg_engine *e)
 
 static int engine_mark_ready(struct fg_engine *e)
 {
-	FILE *f;
+	char pid[32];
+	int rc;
 
 	fg_info("descriptors accepted by %s: %zu interface(s), %zu endpoint(s); ready",
 		e->opt->mount, e->model->interface_count, e->model->endpoint_count);
@@ -656,14 +658,11 @@ static int engine_mark_ready(struct fg_engine *e)
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", e->model->name, e->opt->mount);
 	if (!e->opt->ready_file)
 		return 0;
-	f = fopen(e->opt->ready_file, "we");
-	if (!f) {
-		int rc = -errno;
-		fg_err("%s: %s", e->opt->ready_file, strerror(errno));
-		return rc;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0 ? 0 : -errno;
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	rc = fg_write_text(e->opt->ready_file, pid);
+	if (rc < 0)
+		fg_err("%s: %s", e->opt->ready_file, strerror(-rc));
+	return rc;
 }
 
 static void engine_close(struct fg_engine *e)
