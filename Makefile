@@ -121,10 +121,13 @@ $(BUILD)/tests/host/%: tests/unit/host/%.c $(BUILD)/libffsgadget-host.a
 	$(CC) $(CFLAGS) $(HOST_CFLAGS) -Ihost -Igadget/wire -Itests/unit -DFG_SOURCE_DIR='"$(CURDIR)"' \
 		-o $@ $< $(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
 
+# A test that stands in for part of the library links with --wrap (WRAP_<test>).
+WRAP_test_iso_start = -Wl,--wrap=fg_engine_watch -Wl,--wrap=fg_engine_unwatch
+
 $(BUILD)/tests/gadget/%: tests/unit/gadget/%.c $(BUILD)/libffsgadget.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -Igadget -Itests/unit -DFG_SOURCE_DIR='"$(CURDIR)"' -o $@ $< \
-		$(BUILD)/libffsgadget.a $(LDFLAGS) $(LIB_LIBS) -lcmocka
+		$(BUILD)/libffsgadget.a $(LDFLAGS) $(WRAP_$*) $(LIB_LIBS) -lcmocka
 
 $(BUILD)/fuzz/fuzz_host_%: tests/fuzz/fuzz_host_%.c $(BUILD)/libffsgadget-host.a
 	@mkdir -p $(dir $@)

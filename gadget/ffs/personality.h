@@ -126,7 +126,9 @@ struct fg_option_spec {
  *
  * start: the kernel accepted the descriptors and the loop is about to run:
  *   the place to open the personality's own inputs and fg_engine_watch
- *   them.  A negative errno stops the daemon.  stop: the loop has ended.
+ *   them.  A negative errno stops the daemon; start undoes what it did
+ *   itself before returning it, since the engine calls stop only after a
+ *   start that succeeded.  stop: the loop has ended.
  */
 struct fg_personality {
 	const char *name;

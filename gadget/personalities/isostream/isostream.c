@@ -243,15 +243,18 @@ static ssize_t iso_source_read(struct isostream *s)
 	return n;
 }
 
-static void iso_source_watch(struct isostream *s, bool on)
+static int iso_source_watch(struct isostream *s, bool on)
 {
+	int rc;
+
 	if (on == s->src_watched || s->src_regular || s->src_eof || !s->e)
-		return;
-	if (on && fg_engine_watch(s->e, s->src_fd, iso_source_ready, s) < 0)
-		return;
+		return 0;
+	if (on && (rc = fg_engine_watch(s->e, s->src_fd, iso_source_ready, s)) < 0)
+		return rc;
 	if (!on)
 		fg_engine_unwatch(s->e, s->src_fd);
 	s->src_watched = on;
+	return 0;
 }
 
 static void iso_source_ready(void *ctx, int fd)
@@ -489,42 +492,46 @@ static void iso_report(void *state, FILE *out)
 		c->in_underruns, c->out_packets, c->out_lost, c->out_overruns);
 }
 
-static int iso_start_hook(void *state, struct fg_engine *e)
+static int iso_open_timer(struct isostream *s)
 {
-	struct isostream *s = state;
+	int rc;
 
-	s->e = e;
-	if (s->throttle) {
-		s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-		if (s->timer_fd < 0 || fg_engine_watch(e, s->timer_fd, iso_on_timer, s) < 0)
-			return errno ? -errno : -EIO;
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer_fd < 0)
+		return -errno;
+	rc = fg_engine_watch(s->e, s->timer_fd, iso_on_timer, s);
+	if (rc < 0) {
+		close(s->timer_fd);
+		s->timer_fd = -1;
 	}
-	if (s->source == SOURCE_FD) {
-		struct stat st;
+	return rc;
+}
 
-		if (!s->source_path[0]) {
-			s->src_fd = dup(STDIN_FILENO);
-		} else {
-			/* O_RDWR on a FIFO: no end of file while no writer is connected yet. */
-			s->src_fd = open(s->source_path, O_RDONLY | O_CLOEXEC);
-			if (s->src_fd >= 0 && fstat(s->src_fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-				close(s->src_fd);
-				s->src_fd = open(s->source_path, O_RDWR | O_CLOEXEC);
-			}
-		}
-		if (s->src_fd < 0) {
-			int rc = -errno;
+static int iso_open_source(struct isostream *s)
+{
+	struct stat st;
 
-			fg_err("isostream: source %s: %s", s->source_path[0] ? s->source_path : "stdin",
-			       strerror(errno));
-			return rc;
+	if (!s->source_path[0]) {
+		s->src_fd = dup(STDIN_FILENO);
+	} else {
+		/* O_RDWR on a FIFO: no end of file while no writer is connected yet. */
+		s->src_fd = open(s->source_path, O_RDONLY | O_CLOEXEC);
+		if (s->src_fd >= 0 && fstat(s->src_fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+			close(s->src_fd);
+			s->src_fd = open(s->source_path, O_RDWR | O_CLOEXEC);
 		}
-		s->src_regular = fstat(s->src_fd, &st) == 0 && S_ISREG(st.st_mode);
-		if (!s->src_regular)
-			fcntl(s->src_fd, F_SETFL, fcntl(s->src_fd, F_GETFL) | O_NONBLOCK);
-		iso_source_watch(s, true);
 	}
-	return 0;
+	if (s->src_fd < 0) {
+		int rc = -errno;
+
+		fg_err("isostream: source %s: %s", s->source_path[0] ? s->source_path : "stdin",
+		       strerror(errno));
+		return rc;
+	}
+	s->src_regular = fstat(s->src_fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!s->src_regular)
+		fcntl(s->src_fd, F_SETFL, fcntl(s->src_fd, F_GETFL) | O_NONBLOCK);
+	return iso_source_watch(s, true);
 }
 
 static void iso_stop_hook(void *state)
@@ -543,6 +550,22 @@ static void iso_stop_hook(void *state)
 		s->timer_fd = -1;
 	}
 	s->e = NULL;
+}
+
+/* The engine calls stop only after a start that succeeded: a failed one undoes itself. */
+static int iso_start_hook(void *state, struct fg_engine *e)
+{
+	struct isostream *s = state;
+	int rc = 0;
+
+	s->e = e;
+	if (s->throttle)
+		rc = iso_open_timer(s);
+	if (rc == 0 && s->source == SOURCE_FD)
+		rc = iso_open_source(s);
+	if (rc < 0)
+		iso_stop_hook(s);
+	return rc;
 }
 
 const struct fg_personality fg_isostream_personality = {
