@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sysfile.h"
 #include "configfs/daemons.h"
@@ -25,12 +26,6 @@ static unsigned long long now_ms(void)
 	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static int write_pid_file(const char *path, pid_t pid)
 {
@@ -142,7 +137,7 @@ int fg_daemons_wait_ready(struct fg_daemon *d, size_t n, unsigned timeout_ms, ch
 			return 0;
 		if (now_ms() >= deadline)
 			break;
-		sleep_ms(20);
+		fg_sleep_ms(20);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (access(d[i].ready_file, F_OK) != 0) {
@@ -184,7 +179,7 @@ static bool wait_gone(pid_t pid, unsigned timeout_ms)
 			return true;
 		if (now_ms() >= deadline)
 			return false;
-		sleep_ms(10);
+		fg_sleep_ms(10);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/sysfile.h"
 #include "configfs/udc.h"
 
@@ -152,11 +153,8 @@ int fg_udc_choose(const struct fg_udc *u, size_t n, const char *want, const char
 
 static void real_sleep(unsigned ms, void *ctx)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
 	(void)ctx;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	fg_sleep_ms(ms);
 }
 
 int fg_retry(int (*op)(void *ctx), void *ctx, const struct fg_backoff *b,

@@ -12,10 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/usb/ch9.h>
+
 #include "description/description_parse.h"
 #include "description/usb_rules.h"
 
-#define HID_CLASS 3
 #define HID_REPORT_MAX 65535u       /* wDescriptorLength is 16 bits */
 #define QUEUE_MAX 1024
 #define BUFFER_MAX (4u << 20)
@@ -538,11 +539,11 @@ static int parse_alt(struct fg_parse *p, const config_setting_t *g, unsigned ifn
 	p->alt_string_at[ifn][altn] = string_at;
 
 	hid = fg_member(g, "hid");
-	if (hid && class_ != HID_CLASS)
+	if (hid && class_ != USB_CLASS_HID)
 		return fg_fail(p, hid,
 			       "%s: 'hid' needs class 3 (HID); FunctionFS rejects class descriptors in class 0x%02llx interfaces",
 			       what, class_);
-	if (!hid && class_ == HID_CLASS)
+	if (!hid && class_ == USB_CLASS_HID)
 		return fg_fail(p, g, "%s: class 3 (HID) needs a 'hid' block", what);
 	if (hid) {
 		ret = parse_hid(p, hid, what, &alt->hid);

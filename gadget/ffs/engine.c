@@ -21,6 +21,7 @@
 #include <linux/usb/functionfs.h>
 #include <systemd/sd-daemon.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/sysfile.h"
 #include "ffs/ep0.h"
@@ -224,11 +225,6 @@ static void stream_learn_speed(struct fg_stream *s, int udc_speed)
 	}
 }
 
-static struct timespec timespec_of_ms(unsigned ms)
-{
-	return (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-}
-
 static void engine_arm_retry(struct fg_engine *e)
 {
 	struct itimerspec it = { 0 };
@@ -239,7 +235,7 @@ static void engine_arm_retry(struct fg_engine *e)
 	ms = e->retry_ms ? e->retry_ms * 2 : RETRY_FIRST_MS;
 	if (ms > RETRY_MAX_MS)
 		ms = RETRY_MAX_MS;
-	it.it_value = timespec_of_ms(ms);
+	it.it_value = fg_timespec_ms(ms);
 	if (timerfd_settime(e->retry_fd, 0, &it, NULL) < 0) {
 		fg_warn("retry timer: %s", strerror(errno));
 		return;
@@ -406,15 +402,15 @@ static void engine_reap(struct fg_engine *e)
 
 static void print_stream_stats(const struct fg_stream *s, double mbps, FILE *out)
 {
-	const struct fg_stream_stats *st = &s->stats;
+	const struct fg_ep_counters *st = &s->stats.ep;
 
 	fprintf(out, " %s %.1f MB/s %" PRIu64 " xfers", s->info.desc->name, mbps, st->transfers);
 	if (st->short_transfers)
 		fprintf(out, " %" PRIu64 " short", st->short_transfers);
 	if (st->errors)
 		fprintf(out, " %" PRIu64 " errors (last: %s)", st->errors, strerror(-st->last_error));
-	if (st->submit_failures)
-		fprintf(out, " %" PRIu64 " submit failures", st->submit_failures);
+	if (s->stats.submit_failures)
+		fprintf(out, " %" PRIu64 " submit failures", s->stats.submit_failures);
 	if (st->idle_intervals)
 		fprintf(out, " %" PRIu64 " idle intervals", st->idle_intervals);
 }
@@ -437,12 +433,12 @@ static void engine_print_figures(struct fg_engine *e, bool summary)
 		const struct fg_stream *s = &e->streams[i];
 		uint64_t since = summary ? 0 : e->last_bytes[i];
 
-		print_stream_stats(s, (double)(s->stats.bytes - since) / dt / 1e6, stdout);
+		print_stream_stats(s, (double)(s->stats.ep.bytes - since) / dt / 1e6, stdout);
 		if (summary)
-			printf(" %" PRIu64 " bytes %" PRIu64 " cancelled", s->stats.bytes,
+			printf(" %" PRIu64 " bytes %" PRIu64 " cancelled", s->stats.ep.bytes,
 			       s->stats.cancelled);
 		printf(" |");
-		e->last_bytes[i] = s->stats.bytes;
+		e->last_bytes[i] = s->stats.ep.bytes;
 	}
 	printf(" ep0 %lu setups %lu stalls", e->ep0.stats.setups, e->ep0.stats.stalls);
 	if (summary)
@@ -504,16 +500,9 @@ void fg_engine_request_stop(struct fg_engine *e)
 
 int fg_engine_counters(const struct fg_engine *e, size_t index, struct fg_ep_counters *c)
 {
-	const struct fg_stream_stats *st;
-
 	if (index >= e->stream_count)
 		return -ENOENT;
-	st = &e->streams[index].stats;
-	*c = (struct fg_ep_counters){
-		.transfers = st->transfers, .bytes = st->bytes,
-		.short_transfers = st->short_transfers, .errors = st->errors,
-		.idle_intervals = st->idle_intervals, .last_error = st->last_error,
-	};
+	*c = e->streams[index].stats.ep;
 	return 0;
 }
 
@@ -596,8 +585,8 @@ static int engine_setup_loop(struct fg_engine *e)
 	if (e->stats_on || e->opt->run_seconds) {
 		unsigned ms = e->opt->stats_interval_ms ? e->opt->stats_interval_ms : 1000;
 		struct itimerspec it = {
-			.it_interval = timespec_of_ms(ms),
-			.it_value = timespec_of_ms(ms),
+			.it_interval = fg_timespec_ms(ms),
+			.it_value = fg_timespec_ms(ms),
 		};
 		if (timerfd_settime(e->timer_fd, 0, &it, NULL) < 0)
 			return -errno;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #define SUBMIT_BATCH 64
@@ -70,22 +71,14 @@ void fg_stream_release(struct fg_stream *s)
 	s->reqs = NULL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The ring is about to hold a request again: account the time it was empty. */
 static void stream_refilled(struct fg_stream *s)
 {
 	uint64_t empty, interval = (uint64_t)s->info.interval_us * 1000u;
 
 	if (s->empty_generation == s->generation && interval) {
-		empty = now_ns() - s->empty_since_ns;
-		s->stats.idle_intervals += (empty + interval / 2) / interval;
+		empty = fg_now_ns() - s->empty_since_ns;
+		s->stats.ep.idle_intervals += (empty + interval / 2) / interval;
 	}
 	s->empty_since_ns = 0;
 }
@@ -159,8 +152,8 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 			if (rc == -EAGAIN || rc == -ESHUTDOWN)
 				return 0;   /* disabled under us: the next ENABLE resumes */
 			s->stats.submit_failures++;
-			s->stats.last_error = rc ? rc : -EIO;
-			return s->stats.last_error;
+			s->stats.ep.last_error = rc ? rc : -EIO;
+			return s->stats.ep.last_error;
 		}
 	}
 	return 0;
@@ -174,14 +167,14 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 	r->in_flight = false;
 	s->in_flight--;
 	if (!s->in_flight && s->enabled && s->info.desc->type == FG_EP_ISO && res >= 0) {
-		s->empty_since_ns = now_ns();
+		s->empty_since_ns = fg_now_ns();
 		s->empty_generation = s->generation;
 	}
 	if (res >= 0) {
-		s->stats.bytes += (uint64_t)res;
-		s->stats.transfers++;
+		s->stats.ep.bytes += (uint64_t)res;
+		s->stats.ep.transfers++;
 		if ((size_t)res < r->len)
-			s->stats.short_transfers++;
+			s->stats.ep.short_transfers++;
 		if (!fg_ep_is_in(s->info.desc) && p->consume_out)
 			p->consume_out(pstate, &s->info, r->buf, (size_t)res);
 		return;
@@ -200,6 +193,6 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 		s->stats.cancelled++;
 		return;
 	}
-	s->stats.errors++;
-	s->stats.last_error = (int)res;
+	s->stats.ep.errors++;
+	s->stats.ep.last_error = (int)res;
 }

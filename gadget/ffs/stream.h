@@ -38,14 +38,15 @@
 #include "ffs/personality.h"
 
 struct fg_stream_stats {
-	uint64_t bytes;
-	uint64_t transfers;
-	uint64_t short_transfers;  /* completed with fewer bytes than requested */
-	uint64_t errors;           /* completed with an error other than a cancel */
+	/*
+	 * What personalities read (fg_engine_counters): bytes, transfers,
+	 * short_transfers (fewer bytes than requested), errors (other than a
+	 * cancel), idle_intervals (iso: intervals with the ring empty, see
+	 * below) and last_error.
+	 */
+	struct fg_ep_counters ep;
 	uint64_t cancelled;        /* -ESHUTDOWN / -ECONNRESET: disable, reset, unbind */
 	uint64_t submit_failures;  /* io_submit refused (other than disabled) */
-	uint64_t idle_intervals;   /* iso: intervals with the ring empty (see below) */
-	int last_error;            /* negative errno of the latest error */
 };
 
 struct fg_stream;

@@ -37,7 +37,6 @@
 #include "common/log.h"
 #include "personalities/hid/hid.h"
 
-#define HID_CLASS 3
 #define HID_SUBCLASS_BOOT 1
 /* HID 1.11 7.2.4: 500 ms for keyboards, infinite for mice and joysticks. */
 #define HID_KBD_DEFAULT_IDLE 125
@@ -163,7 +162,7 @@ static int hid_create(const struct fg_model *m, void **state, char *err, size_t 
 		struct fg_hid_iface *f;
 		int role;
 
-		if (m->interfaces[i].alt_count == 0 || alt->class_ != HID_CLASS || !alt->hid.present)
+		if (m->interfaces[i].alt_count == 0 || alt->class_ != USB_CLASS_HID || !alt->hid.present)
 			continue;
 		f = &d->ifaces[d->iface_count++];
 		f->number = m->interfaces[i].number;

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "personalities/hid/hid.h"
 
@@ -139,10 +140,8 @@ void fg_hid_timer_update(struct fg_hid_dev *d)
 	if (!d->sock || d->sock->timer_fd < 0)
 		return;
 	next = fg_hid_next_deadline(d);
-	if (next) {
-		it.it_value.tv_sec = (time_t)(next / 1000);
-		it.it_value.tv_nsec = (long)(next % 1000) * 1000000L;
-	}
+	if (next)
+		it.it_value = fg_timespec_ms(next);
 	if (timerfd_settime(d->sock->timer_fd, TFD_TIMER_ABSTIME, &it, NULL) < 0)
 		fg_warn("hid idle timer: %s", strerror(errno));
 }

@@ -42,6 +42,7 @@
 
 #include <linux/usb/ch9.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "ffs/personality.h"
 #include "personalities/personalities.h"
@@ -134,14 +135,6 @@ struct isostream {
 	struct iso_counters c;
 	struct fg_ep_counters base_in, base_out;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static const char *const iso_sources[] = { "generator", "stdin", "fifo:", "file:", NULL };
 static const char *const iso_sinks[] = { "check", "discard", NULL };
@@ -349,7 +342,7 @@ static void iso_start(struct isostream *s, bool reset)
 	}
 	s->started = true;
 	s->k = 0;
-	s->t0_ns = now_ns();
+	s->t0_ns = fg_now_ns();
 	s->produced = 0;
 	if (s->throttle && s->timer_fd >= 0) {
 		struct itimerspec it = { { 0, 1000000 }, { 0, 1000000 } };   /* 1 ms */
@@ -445,7 +438,7 @@ static size_t iso_fill_in(void *state, const struct fg_ep_info *ep, uint8_t *buf
 		return 0;
 	}
 	if (s->source == SOURCE_GENERATOR) {
-		uint64_t now = now_ns();
+		uint64_t now = fg_now_ns();
 
 		if (s->throttle && s->produced >= (now - s->t0_ns) * s->throttle / 1000000000u) {
 			s->c.in_starved++;

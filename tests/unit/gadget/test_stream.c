@@ -66,7 +66,7 @@ static void eagain_idles_the_stream(void **state)
 	assert_false(f.s.enabled);
 	assert_false(f.r.in_flight);
 	assert_int_equal(f.s.in_flight, 0);
-	assert_int_equal(f.s.stats.errors, 0);
+	assert_int_equal(f.s.stats.ep.errors, 0);
 	assert_int_equal(f.s.stats.cancelled, 1);
 	/* Disabled: nothing is submitted (no AIO context needed) until ENABLE. */
 	assert_int_equal(fg_stream_submit_idle(&f.s, NULL, -1, &counter, &f), 0);
@@ -81,7 +81,7 @@ static void shutdown_is_a_cancel(void **state)
 	setup_stream(&f, 0x02);
 	fg_stream_complete(&f.r, -ESHUTDOWN, &counter, &f);
 	assert_int_equal(f.s.stats.cancelled, 1);
-	assert_int_equal(f.s.stats.errors, 0);
+	assert_int_equal(f.s.stats.ep.errors, 0);
 	assert_int_equal(f.consumed, 0);
 }
 
@@ -93,8 +93,8 @@ static void other_errors_count(void **state)
 	setup_stream(&f, 0x02);
 	fg_stream_complete(&f.r, -EPIPE, &counter, &f);
 	assert_true(f.s.enabled);
-	assert_int_equal(f.s.stats.errors, 1);
-	assert_int_equal(f.s.stats.last_error, -EPIPE);
+	assert_int_equal(f.s.stats.ep.errors, 1);
+	assert_int_equal(f.s.stats.ep.last_error, -EPIPE);
 }
 
 static void out_data_reaches_the_personality(void **state)
@@ -105,7 +105,7 @@ static void out_data_reaches_the_personality(void **state)
 	setup_stream(&f, 0x02);
 	fg_stream_complete(&f.r, 0, &counter, &f);   /* a zero-length packet is data */
 	assert_int_equal(f.consumed, 1);
-	assert_int_equal(f.s.stats.transfers, 1);
+	assert_int_equal(f.s.stats.ep.transfers, 1);
 }
 
 int main(void)
