@@ -41,24 +41,40 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+struct command {
+	const char *name;
+	const char *args;           /* after the name in the usage; NULL: takes none */
+	int (*run)(libusb_context *ctx, const struct options *o, int argc, char **argv);
+	const char *help;           /* lines of the usage, '\n' between them */
+};
+
+static const struct command *commands(void);
+
 static void usage(FILE *out)
 {
-	fputs("usage: ffsgadget-host [OPTIONS] COMMAND [ARGS]\n"
-	      "\n"
-	      "Commands:\n"
-	      "  list                    devices matching the selection, with speed and path\n"
-	      "                          (--all: every device)\n"
-	      "  info                    descriptor dump (lsusb -v style) and MS OS 1.0 descriptors\n"
-	      "  ctrl REQTYPE REQ VALUE INDEX [LEN|HEXDATA]\n"
-	      "                          one control transfer: LEN bytes in (REQTYPE bit 7 set)\n"
-	      "                          or HEXDATA out; data in is printed as hex\n"
-	      "  read                    IN transfers, verified against --pattern\n"
-	      "  write                   OUT transfers carrying --pattern\n"
-	      "  stream                  read and write at once (two --ep, default bulk-in and\n"
-	      "                          bulk-out); runs until Ctrl-C unless --count/--seconds\n"
-	      "  iso-counters            isostream's counters (GET_COUNTERS), by name, from the\n"
-	      "                          interface of --ep (default iso-in, else iso-out)\n"
-	      "\n"
+	fputs("usage: ffsgadget-host [OPTIONS] COMMAND [ARGS]\n\nCommands:\n", out);
+	for (const struct command *c = commands(); c->name; c++) {
+		char synopsis[64];
+		const char *line = c->help;
+
+		snprintf(synopsis, sizeof(synopsis), "%s%s%s", c->name, c->args ? " " : "",
+			 c->args ? c->args : "");
+		/* A long synopsis has a line of its own, its help below it. */
+		if (strlen(synopsis) > 23)
+			fprintf(out, "  %s\n%26s", synopsis, "");
+		else
+			fprintf(out, "  %-23s ", synopsis);
+		for (;;) {
+			size_t n = strcspn(line, "\n");
+
+			fprintf(out, "%.*s\n", (int)n, line);
+			if (!line[n])
+				break;
+			line += n + 1;
+			fprintf(out, "%26s", "");
+		}
+	}
+	fputs("\n"
 	      "Device selection:\n"
 	      "  --device VID:PID        default 0525:a4a0\n"
 	      "  --bus B --addr A        by bus number and device address\n"
@@ -578,8 +594,63 @@ close:
 	return rc;
 }
 
+static int run_list(libusb_context *ctx, const struct options *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_list(ctx, o);
+}
+
+static int run_info(libusb_context *ctx, const struct options *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_info(ctx, o);
+}
+
+static int run_ctrl(libusb_context *ctx, const struct options *o, int argc, char **argv)
+{
+	return cmd_ctrl(ctx, o, argc - 1, argv + 1);
+}
+
+static int run_transfer(libusb_context *ctx, const struct options *o, int argc, char **argv)
+{
+	(void)argc;
+	return cmd_transfer(ctx, o, argv[0]);
+}
+
+static int run_iso_counters(libusb_context *ctx, const struct options *o, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cmd_iso_counters(ctx, o);
+}
+
+static const struct command command_table[] = {
+	{ "list", NULL, run_list, "devices matching the selection, with speed and path\n"
+	  "(--all: every device)" },
+	{ "info", NULL, run_info, "descriptor dump (lsusb -v style) and MS OS 1.0 descriptors" },
+	{ "ctrl", "REQTYPE REQ VALUE INDEX [LEN|HEXDATA]", run_ctrl,
+	  "one control transfer: LEN bytes in (REQTYPE bit 7 set)\n"
+	  "or HEXDATA out; data in is printed as hex" },
+	{ "read", NULL, run_transfer, "IN transfers, verified against --pattern" },
+	{ "write", NULL, run_transfer, "OUT transfers carrying --pattern" },
+	{ "stream", NULL, run_transfer, "read and write at once (two --ep, default bulk-in and\n"
+	  "bulk-out); runs until Ctrl-C unless --count/--seconds" },
+	{ "iso-counters", NULL, run_iso_counters,
+	  "isostream's counters (GET_COUNTERS), by name, from the\n"
+	  "interface of --ep (default iso-in, else iso-out)" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const struct command *commands(void)
+{
+	return command_table;
+}
+
 int main(int argc, char **argv)
 {
+	const struct command *c = commands();
 	struct options o = { 0 };
 	libusb_context *ctx;
 
@@ -592,15 +663,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return FGH_EXIT_USAGE;
 	}
-	const char *cmd = argv[first];
-	bool transfer = !strcmp(cmd, "read") || !strcmp(cmd, "write") || !strcmp(cmd, "stream");
-	if (strcmp(cmd, "list") && strcmp(cmd, "info") && strcmp(cmd, "ctrl") &&
-	    strcmp(cmd, "iso-counters") && !transfer) {
-		fprintf(stderr, "ffsgadget-host: unknown command '%s'\n", cmd);
+	while (c->name && strcmp(c->name, argv[first]) != 0)
+		c++;
+	if (!c->name) {
+		fprintf(stderr, "ffsgadget-host: unknown command '%s'\n", argv[first]);
 		usage(stderr);
 		return FGH_EXIT_USAGE;
 	}
-	if (strcmp(cmd, "ctrl") && first + 1 < argc) {
+	if (!c->args && first + 1 < argc) {
 		fprintf(stderr, "ffsgadget-host: unexpected argument '%s'\n", argv[first + 1]);
 		return FGH_EXIT_USAGE;
 	}
@@ -609,17 +679,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ffsgadget-host: libusb_init: %s\n", libusb_strerror(r));
 		return FGH_EXIT_USAGE;
 	}
-	int rc;
-	if (!strcmp(cmd, "list"))
-		rc = cmd_list(ctx, &o);
-	else if (!strcmp(cmd, "info"))
-		rc = cmd_info(ctx, &o);
-	else if (!strcmp(cmd, "ctrl"))
-		rc = cmd_ctrl(ctx, &o, argc - first - 1, argv + first + 1);
-	else if (!strcmp(cmd, "iso-counters"))
-		rc = cmd_iso_counters(ctx, &o);
-	else
-		rc = cmd_transfer(ctx, &o, cmd);
+	int rc = c->run(ctx, &o, argc - first, argv + first);
 	libusb_exit(ctx);
 	return rc;
 }
