@@ -6,7 +6,8 @@
  * descriptor of every class 3 interface; this file answers the host's
  * requests about them on ep0 and feeds each interface's interrupt IN
  * endpoint one report per transfer from the queue that commands on the
- * control socket fill (hid_report.c, hid_input.c, hid_socket.c).
+ * control socket fill (hid_report.c, hid_input.c; the socket is
+ * ffs/line_socket.c, which hands this file each line).
  *
  * ep0, interface recipient (FunctionFS passes interface requests up with
  * wIndex rewritten to the function's interface number):
@@ -30,42 +31,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/usb/ch9.h>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "ffs/line_socket.h"
 #include "personalities/hid/hid.h"
+#include "personalities/hid/hid_report.h"
 
 #define HID_SUBCLASS_BOOT 1
 /* HID 1.11 7.2.4: 500 ms for keyboards, infinite for mice and joysticks. */
 #define HID_KBD_DEFAULT_IDLE 125
 #define HID_IDLE_UNIT_MS 4
 
-static const char *const role_names[] = {
-	[FG_HID_RAW] = "raw", [FG_HID_KEYBOARD] = "keyboard",
-	[FG_HID_MOUSE] = "mouse", [FG_HID_GAMEPAD] = "gamepad",
-};
-
-const char *fg_hid_role_name(enum fg_hid_role r)
-{
-	return role_names[r];
-}
-
 uint64_t fg_hid_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-struct fg_hid_iface *fg_hid_iface_by_number(struct fg_hid_dev *d, unsigned number)
-{
-	for (size_t i = 0; i < d->iface_count; i++)
-		if (d->ifaces[i].number == number)
-			return &d->ifaces[i];
-	return NULL;
+	return fg_now_ns() / 1000000u;
 }
 
 static struct fg_hid_iface *iface_by_ep(struct fg_hid_dev *d, size_t index, bool in)
@@ -103,9 +88,9 @@ static int next_role(const char **p, char *word, size_t cap)
 		n++;
 	snprintf(word, cap, "%.*s", (int)n, s);
 	*p = s + n;
-	for (size_t r = 0; r < sizeof(role_names) / sizeof(role_names[0]); r++)
-		if (strcasecmp(word, role_names[r]) == 0)
-			return (int)r;
+	for (int r = FG_HID_RAW; r <= FG_HID_GAMEPAD; r++)
+		if (strcasecmp(word, fg_hid_role_name((enum fg_hid_role)r)) == 0)
+			return r;
 	return -2;
 }
 
@@ -152,6 +137,7 @@ static int hid_create(const struct fg_model *m, void **state, char *err, size_t 
 	if (!d)
 		return -ENOMEM;
 	d->model = m;
+	d->timer_fd = -1;
 	if (sock)
 		snprintf(d->socket_path, sizeof(d->socket_path), "%s", sock->value);
 	else
@@ -222,10 +208,25 @@ fail:
 	return rc;
 }
 
+/* Arms the idle timer for the earliest deadline (none: disarmed); no-op before start. */
+static void idle_timer_update(struct fg_hid_dev *d)
+{
+	struct itimerspec it = { 0 };
+	uint64_t next;
+
+	if (d->timer_fd < 0)
+		return;
+	next = fg_hid_next_deadline(d);
+	if (next)
+		it.it_value = fg_timespec_ms(next);
+	if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &it, NULL) < 0)
+		fg_warn("hid idle timer: %s", strerror(errno));
+}
+
 static void restart_idle(struct fg_hid_dev *d, struct fg_hid_iface *f, uint64_t now)
 {
 	f->idle_deadline_ms = f->idle ? now + (uint64_t)f->idle * HID_IDLE_UNIT_MS : 0;
-	fg_hid_timer_update(d);
+	idle_timer_update(d);
 }
 
 uint64_t fg_hid_next_deadline(const struct fg_hid_dev *d)
@@ -466,14 +467,68 @@ static void hid_report_stats(void *state, FILE *out)
 	}
 }
 
-static int hid_start(void *state, struct fg_engine *e)
+static void on_idle_timer(void *ctx, int fd)
 {
-	return fg_hid_socket_start(state, e);
+	struct fg_hid_dev *d = ctx;
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	fg_hid_idle_tick(d, fg_hid_now_ms());
+	idle_timer_update(d);
+	fg_engine_kick(d->engine);
+}
+
+/* A line of the control socket: the text protocol, then new reports to send. */
+static void on_control_line(void *ctx, const char *line, char *reply, size_t replylen)
+{
+	struct fg_hid_dev *d = ctx;
+
+	fg_hid_handle_line(d, line, reply, replylen);
+	fg_engine_kick(d->engine);
 }
 
 static void hid_stop(void *state)
 {
-	fg_hid_socket_stop(state);
+	struct fg_hid_dev *d = state;
+
+	fg_line_socket_close(d->control);
+	d->control = NULL;
+	if (d->timer_fd >= 0) {
+		fg_engine_unwatch(d->engine, d->timer_fd);
+		close(d->timer_fd);
+		d->timer_fd = -1;
+	}
+	d->engine = NULL;
+}
+
+/* The engine calls stop only after a start that succeeded: a failed one undoes itself. */
+static int hid_start(void *state, struct fg_engine *e)
+{
+	struct fg_hid_dev *d = state;
+	int rc;
+
+	d->engine = e;
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->timer_fd < 0) {
+		rc = -errno;
+		hid_stop(d);
+		return rc;
+	}
+	rc = fg_engine_watch(e, d->timer_fd, on_idle_timer, d);
+	if (rc < 0) {
+		close(d->timer_fd);
+		d->timer_fd = -1;
+	}
+	if (rc == 0)
+		rc = fg_line_socket_open(e, d->socket_path, on_control_line, d, &d->control);
+	if (rc < 0) {
+		hid_stop(d);
+		return rc;
+	}
+	idle_timer_update(d);
+	fg_info("hid: control socket %s", d->socket_path);
+	return 0;
 }
 
 const struct fg_personality fg_hid_personality = {

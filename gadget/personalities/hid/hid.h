@@ -2,11 +2,15 @@
 /*
  * The HID personality's insides, shared by its files:
  *
- *   hid.c         the personality: ep0 class requests, endpoints, idle rate
+ *   hid.c         the personality: ep0 class requests, endpoints, the idle
+ *                 rate and its timer, the control socket (ffs/line_socket.c)
  *   hid_report.c  input state -> reports, queued one per interrupt IN transfer
+ *                 (hid_report.h)
  *   hid_input.c   the control socket's text protocol, parsed into commands
- *   hid_keymap.c  the US keyboard layout and key names
- *   hid_socket.c  the control socket and the idle timer on the engine's loop
+ *                 (hid_input.h)
+ *   hid_keymap.c  the US keyboard layout and key names (hid_keymap.h)
+ *
+ * Calls go one way: hid.c -> hid_report.c -> hid_input.c -> hid_keymap.c.
  *
  * Each HID interface has a role that says how text commands turn into its
  * reports.  The built-in roles assume the report layouts of the shipped
@@ -93,7 +97,7 @@ struct fg_hid_iface {
 	uint64_t reports_sent, repeats_sent, outputs, dropped;
 };
 
-struct fg_hid_socket;
+struct fg_line_socket;
 
 struct fg_hid_dev {
 	const struct fg_model *model;
@@ -101,7 +105,8 @@ struct fg_hid_dev {
 	size_t iface_count;
 	char socket_path[108];      /* sun_path */
 	struct fg_engine *engine;   /* set by start; NULL in unit tests */
-	struct fg_hid_socket *sock;
+	struct fg_line_socket *control;
+	int timer_fd;               /* the idle timer, -1 before start */
 };
 
 /* hid.c */
@@ -111,78 +116,5 @@ uint64_t fg_hid_now_ms(void);
 uint64_t fg_hid_idle_tick(struct fg_hid_dev *d, uint64_t now_ms);
 /* The earliest idle deadline (0: none). */
 uint64_t fg_hid_next_deadline(const struct fg_hid_dev *d);
-struct fg_hid_iface *fg_hid_iface_by_number(struct fg_hid_dev *d, unsigned number);
-const char *fg_hid_role_name(enum fg_hid_role r);
-
-/* hid_keymap.c: usages are HID Keyboard page codes; 0xe0..0xe7 are modifiers. */
-bool fg_hid_key_for_char(unsigned char c, uint8_t *usage, uint8_t *mods);
-bool fg_hid_key_by_name(const char *name, uint8_t *usage, uint8_t *mods);
-static inline bool fg_hid_usage_is_modifier(uint8_t usage)
-{
-	return usage >= 0xe0 && usage <= 0xe7;
-}
-
-/* hid_input.c */
-enum fg_hid_verb {
-	FG_HID_CMD_TYPE,        /* type TEXT */
-	FG_HID_CMD_KEY,         /* key COMBO... (each pressed together, then released) */
-	FG_HID_CMD_PRESS,       /* press KEY | button:NAME */
-	FG_HID_CMD_RELEASE,     /* release KEY | button:NAME | all */
-	FG_HID_CMD_MOVE,        /* move DX DY [WHEEL] */
-	FG_HID_CMD_CLICK,       /* click BUTTON */
-	FG_HID_CMD_AXIS,        /* axis x|y|rx|ry VALUE */
-	FG_HID_CMD_RAW,     /* raw [@IFACE] HEX */
-	FG_HID_CMD_LEDS_Q,      /* leds? */
-	FG_HID_CMD_STATUS_Q,    /* status? */
-};
-
-#define FG_HID_COMBOS_MAX 16
-#define FG_HID_LINE_MAX 1024
-
-struct fg_hid_key {
-	uint8_t usage;      /* 0: modifiers only */
-	uint8_t mods;
-};
-
-struct fg_hid_button {
-	bool gamepad_only;  /* given as a number: a gamepad's button when there is one */
-	uint8_t index;      /* 0-based: 0 left, 1 right, 2 middle, 3 side, 4 extra; gamepad 0..15 */
-};
-
-struct fg_hid_cmd {
-	enum fg_hid_verb verb;
-	const char *text;           /* type: points into the parsed line */
-	size_t text_len;
-	struct fg_hid_key keys[FG_HID_COMBOS_MAX];  /* key: combos; press/release: keys[0] */
-	size_t key_count;
-	bool is_button;             /* press/release/click of a button */
-	bool all;                   /* release all */
-	struct fg_hid_button button;
-	int dx, dy, wheel;
-	int axis, value;
-	int iface;                  /* raw: interface number, -1: the first with an IN endpoint */
-	uint8_t raw[FG_HID_REPORT_MAX];
-	size_t raw_len;
-};
-
-/* Parses one line (no newline); 0, or -EINVAL with a message in err. */
-int fg_hid_parse_line(const char *line, struct fg_hid_cmd *cmd, char *err, size_t errlen);
-
-/* hid_report.c */
-int fg_hid_iface_init(struct fg_hid_iface *f);
-void fg_hid_iface_release(struct fg_hid_iface *f);
-/* Builds the reports of cmd into the queues, all or none; reply is "ok..." or "error: ...". */
-int fg_hid_execute(struct fg_hid_dev *d, const struct fg_hid_cmd *cmd, char *reply, size_t n);
-/* parse + execute: one line of the text protocol, one reply line (no newline). */
-int fg_hid_handle_line(struct fg_hid_dev *d, const char *line, char *reply, size_t n);
-/* The next report for the IN endpoint into buf; its length, or -1 when nothing waits. */
-int fg_hid_next_report(struct fg_hid_iface *f, uint8_t *buf, size_t cap);
-size_t fg_hid_report_len(const struct fg_hid_iface *f);
-
-/* hid_socket.c */
-int fg_hid_socket_start(struct fg_hid_dev *d, struct fg_engine *e);
-void fg_hid_socket_stop(struct fg_hid_dev *d);
-/* Re-arms the idle timer to the earliest deadline (no-op without an engine). */
-void fg_hid_timer_update(struct fg_hid_dev *d);
 
 #endif

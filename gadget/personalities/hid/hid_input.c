@@ -24,7 +24,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "personalities/hid/hid.h"
+#include "personalities/hid/hid_input.h"
+#include "personalities/hid/hid_keymap.h"
 
 #define TOKEN_MAX 64
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "personalities/hid/hid.h"
+#include "personalities/hid/hid_keymap.h"
 
 #define MOD_LSHIFT 0x02
 

@@ -14,7 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "personalities/hid/hid.h"
+#include "personalities/hid/hid_keymap.h"
+#include "personalities/hid/hid_report.h"
+
+static const char *const role_names[] = {
+	[FG_HID_RAW] = "raw", [FG_HID_KEYBOARD] = "keyboard",
+	[FG_HID_MOUSE] = "mouse", [FG_HID_GAMEPAD] = "gamepad",
+};
+
+const char *fg_hid_role_name(enum fg_hid_role r)
+{
+	return role_names[r];
+}
+
+struct fg_hid_iface *fg_hid_iface_by_number(struct fg_hid_dev *d, unsigned number)
+{
+	for (size_t i = 0; i < d->iface_count; i++)
+		if (d->ifaces[i].number == number)
+			return &d->ifaces[i];
+	return NULL;
+}
 
 #define KBD_REPORT_LEN 8
 #define MOUSE_REPORT_LEN 4

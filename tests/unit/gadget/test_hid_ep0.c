@@ -21,6 +21,9 @@
 #include "description/description.h"
 #include "ffs/ep0.h"
 #include "personalities/hid/hid.h"
+#include "personalities/hid/hid_input.h"
+#include "personalities/hid/hid_keymap.h"
+#include "personalities/hid/hid_report.h"
 #include "personalities/personalities.h"
 #include "hid_fixture.h"
 

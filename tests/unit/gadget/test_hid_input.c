@@ -14,6 +14,9 @@
 #include <cmocka.h>
 
 #include "personalities/hid/hid.h"
+#include "personalities/hid/hid_input.h"
+#include "personalities/hid/hid_keymap.h"
+#include "personalities/hid/hid_report.h"
 
 static struct fg_hid_cmd cmd;
 static char err[256];

@@ -17,6 +17,9 @@
 
 #include "description/description.h"
 #include "personalities/hid/hid.h"
+#include "personalities/hid/hid_input.h"
+#include "personalities/hid/hid_keymap.h"
+#include "personalities/hid/hid_report.h"
 #include "hid_fixture.h"
 
 
