@@ -12,8 +12,8 @@
 
 #include "common/log.h"
 #include "configfs/configfs.h"
-#include "description/describe.h"
 #include "description/description.h"
+#include "ffs/describe.h"
 #include "ffs/engine.h"
 #include "ffs/ffs_features.h"
 #include "ffs/personality.h"

@@ -22,11 +22,11 @@
 
 #include "common/log.h"
 #include "common/sysfile.h"
+#include "common/udc.h"
 #include "configfs/board.h"
 #include "configfs/configfs.h"
 #include "configfs/daemons.h"
 #include "configfs/ffs_mount.h"
-#include "configfs/udc.h"
 #include "description/description.h"
 #include "personalities/personalities.h"
 

@@ -19,10 +19,10 @@
 
 #include <usbg/usbg.h>
 
+#include "common/udc.h"
 #include "configfs/board.h"
 #include "configfs/configfs.h"
 #include "configfs/scheme.h"
-#include "configfs/udc.h"
 #include "description/description.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/ffs_features.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "common/sysfile.h"
-#include "configfs/udc.h"
+#include "common/udc.h"
 
 const struct fg_speed_paths fg_speed_paths_system = {
 	.mounts = "/proc/self/mounts",

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "description/describe.h"
 #include "description/description.h"
+#include "ffs/describe.h"
 #include "ffs/ffs_blobs.h"
 
 /* An expected blob, built piece by piece. */

@@ -19,7 +19,7 @@
 
 #include "tmp_tree.h"
 
-#include "configfs/udc.h"
+#include "common/udc.h"
 
 static char root[64], class_dir[128], gadgets[128];
 

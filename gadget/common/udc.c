@@ -10,7 +10,7 @@
 
 #include "common/clock.h"
 #include "common/sysfile.h"
-#include "configfs/udc.h"
+#include "common/udc.h"
 
 bool fg_udc_is_virtual(const char *name, const char *driver)
 {

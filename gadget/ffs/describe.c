@@ -4,8 +4,8 @@
 
 #include <linux/usb/functionfs.h>
 
-#include "description/describe.h"
 #include "description/usb_rules.h"
+#include "ffs/describe.h"
 #include "ffs/ffs_blobs.h"
 
 static const char *class_name(unsigned c)
