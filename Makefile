@@ -147,8 +147,10 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) build-fuzz
 
+# The unit tests, then no cycle between folders, headers or object files (tests/check-cycles.sh).
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
+	@sh tests/check-cycles.sh $(BUILD)
 
 # make test runs it with SAN=1: the VM serves the sanitized daemon, on
 # Debian 12's kernel (6.1: every part) and on Debian 13's (6.12: core and iso,

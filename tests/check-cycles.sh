@@ -55,10 +55,9 @@ for graph in folders includes calls; do
 	if tsort "$tmp/$graph" >/dev/null 2>"$tmp/err"; then
 		echo "check-cycles: $graph: no cycle ($(wc -l <"$tmp/$graph") edges)"
 	else
-		echo "check-cycles: $graph: a cycle:" >&2
-		sed -n 's/^tsort: //p' "$tmp/err" | grep -v 'input contains a loop' >&2
-		# the edges among the loop's members, to read the cycle from
-		sed -n 's/^tsort: //p' "$tmp/err" | grep -v 'input contains a loop' >"$tmp/members"
+		# tsort names the members of each loop it breaks; the edges among them show the cycle
+		sed -n 's/^tsort: //p' "$tmp/err" | grep -v 'input contains a loop' | sort -u >"$tmp/members"
+		echo "check-cycles: $graph: a cycle among $(tr '\n' ' ' <"$tmp/members")" >&2
 		awk 'NR == FNR { m[$1] = 1; next } ($1 in m) && ($2 in m) && $1 != $2 { print "  " $1 " -> " $2 }' \
 			"$tmp/members" "$tmp/$graph" >&2
 		failed=1

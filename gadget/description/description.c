@@ -17,7 +17,6 @@
 #include "description/description.h"
 #include "description/description_parse.h"
 #include "description/usb_rules.h"
-#include "ffs/ffs_blobs.h"
 
 /*
  * The kernel's composite layer builds each configuration descriptor in one
@@ -154,7 +153,7 @@ static int check_sizes(struct fg_parse *p, const config_setting_t *fn)
 
 		if (!(p->m->speeds & (1u << s)))
 			continue;
-		len = ffs_speed_descriptors_len(p->m, (enum fg_speed_index)s);
+		len = fg_usb_speed_descriptors_len(p->m, (enum fg_speed_index)s);
 		if (len > CONFIG_BUFFER_ROOM)
 			return fg_fail(p, fn,
 				       "function: %s descriptors take %zu bytes; the kernel sends at most %d in a configuration",

@@ -114,3 +114,20 @@ unsigned fg_usb_bytes_per_interval(const struct fg_endpoint *ep, enum fg_speed_i
 	/* SS: Mult exists for iso only; interrupt endpoints scale by burst alone. */
 	return maxp * ep->burst * (ep->type == FG_EP_ISO ? ep->mult : 1u);
 }
+
+size_t fg_usb_speed_descriptors_len(const struct fg_model *m, enum fg_speed_index s)
+{
+	/* bLength of each descriptor written per alt setting and endpoint */
+	const size_t interface = 9, hid = 9, endpoint = 7, ss_companion = 6;
+	size_t len = 0;
+
+	for (size_t i = 0; i < m->interface_count; i++) {
+		for (size_t a = 0; a < m->interfaces[i].alt_count; a++) {
+			const struct fg_alt *alt = &m->interfaces[i].alts[a];
+
+			len += interface + (alt->hid.present ? hid : 0);
+			len += alt->ep_count * (endpoint + (s == FG_SS ? ss_companion : 0));
+		}
+	}
+	return len;
+}

@@ -33,4 +33,11 @@ bool fg_usb_interval_ok(enum fg_ep_type t, enum fg_speed_index s, unsigned inter
 /* Bytes one service interval can carry at speed s (what wBytesPerInterval says at SS). */
 unsigned fg_usb_bytes_per_interval(const struct fg_endpoint *ep, enum fg_speed_index s);
 
+/*
+ * Bytes of the interface, HID, endpoint and SS companion descriptors that
+ * one speed's list carries for m (USB 2.0 9.6.5, 9.6.6, HID 1.11 6.2.1,
+ * USB 3.2 9.6.7): what the configuration descriptor adds to its header.
+ */
+size_t fg_usb_speed_descriptors_len(const struct fg_model *m, enum fg_speed_index s);
+
 #endif

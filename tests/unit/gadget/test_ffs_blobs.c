@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "description/description.h"
+#include "description/usb_rules.h"
 #include "ffs/describe.h"
 #include "ffs/ffs_blobs.h"
 
@@ -339,6 +340,38 @@ static void test_speed_sizes(void **state)
 	fg_model_free(m);
 }
 
+/*
+ * The loader's size limit counts with usb_rules.c's arithmetic, the blob
+ * with the encoder: the two agree on every shipped description and speed.
+ */
+static void test_loader_counts_what_the_encoder_writes(void **state)
+{
+	static const char *const files[] = {
+		"gadget-zero.conf", "gadget-zero-iso.conf", "gadget-zero-iso-alt1.conf",
+		"hid-combo.conf", "hid-gamepad.conf", "hid-keyboard.conf", "hid-mouse.conf",
+		"isostream.conf", "isostream-fs.conf", "isostream-hb2.conf", "isostream-hb3.conf",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512];
+		struct fg_model *m;
+
+		snprintf(path, sizeof(path), "%s/descriptors/%s", FG_SOURCE_DIR, files[i]);
+		m = load(path);
+		for (int s = FG_FS; s <= FG_SS; s++) {
+			size_t encoded = ffs_speed_descriptors_len(m, (enum fg_speed_index)s);
+
+			if (fg_usb_speed_descriptors_len(m, (enum fg_speed_index)s) != encoded)
+				fail_msg("%s speed %d: usb_rules %zu, encoder %zu", files[i], s,
+					 fg_usb_speed_descriptors_len(m, (enum fg_speed_index)s),
+					 encoded);
+			assert_true(encoded > 0);
+		}
+		fg_model_free(m);
+	}
+}
+
 static void test_refuses_broken_model(void **state)
 {
 	struct fg_model *m = load(FG_SOURCE_DIR "/descriptors/gadget-zero.conf");
@@ -416,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_hid_blob),
 		cmocka_unit_test(test_iso_blob),
 		cmocka_unit_test(test_speed_sizes),
+		cmocka_unit_test(test_loader_counts_what_the_encoder_writes),
 		cmocka_unit_test(test_refuses_broken_model),
 		cmocka_unit_test(test_describe),
 	};
