@@ -229,13 +229,6 @@ int fg_cmd_status(int argc, char **argv)
 	return fg_gadget_status(run_dir, only);
 }
 
-static const char board_usage[] =
-	"usage: ffsgadget board list [--boards-dir DIR]\n"
-	"       ffsgadget board show NAME|FILE\n"
-	"       ffsgadget board install NAME|FILE [--boot DIR] [--root DIR]\n"
-	"  install applies the profile's boot configuration to a mounted boot and/or root\n"
-	"  partition; running it again changes nothing.\n";
-
 static int board_list(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -299,16 +292,66 @@ static void board_show(const struct fg_board *b)
 	}
 }
 
+static int board_show_cmd(const struct fg_board *b, const char *boot, const char *root)
+{
+	(void)boot;
+	(void)root;
+	board_show(b);
+	return 0;
+}
+
+static int board_install_cmd(const struct fg_board *b, const char *boot, const char *root)
+{
+	char err[512];
+	int rc;
+
+	if (!boot && !root) {
+		fprintf(stderr, "ffsgadget: board install: give --boot DIR and/or --root DIR\n");
+		return -EINVAL;
+	}
+	printf("%s:\n", b->name);
+	rc = fg_board_install(b, boot, root, stdout, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "ffsgadget: %s\n", err);
+	else
+		printf("  %d change%s\n", rc, rc == 1 ? "" : "s");
+	return rc;
+}
+
+/* list needs no profile; show and install run on the one named. */
+static const struct board_command {
+	const char *name;
+	const char *args;
+	int (*run)(const struct fg_board *b, const char *boot, const char *root);
+} board_commands[] = {
+	{ "list", "[--boards-dir DIR]", NULL },
+	{ "show", "NAME|FILE", board_show_cmd },
+	{ "install", "NAME|FILE [--boot DIR] [--root DIR]", board_install_cmd },
+	{ NULL, NULL, NULL },
+};
+
+static void board_usage(FILE *out)
+{
+	for (const struct board_command *c = board_commands; c->name; c++)
+		fprintf(out, "%s ffsgadget board %s %s\n", c == board_commands ? "usage:" : "      ",
+			c->name, c->args);
+	fputs("  install applies the profile's boot configuration to a mounted boot and/or root\n"
+	      "  partition; running it again changes nothing.\n", out);
+}
+
 int fg_cmd_board(int argc, char **argv)
 {
 	const char *dir_opt = NULL, *boot = NULL, *root = NULL, *name = NULL;
+	const struct board_command *c = board_commands;
 	char dirbuf[PATH_MAX], err[512];
 	const char *dir;
 	struct fg_board b;
 	int rc;
 
-	if (argc < 2) {
-		fputs(board_usage, stderr);
+	while (argc >= 2 && c->name && strcmp(c->name, argv[1]) != 0)
+		c++;
+	if (argc < 2 || !c->name) {
+		board_usage(stderr);
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -321,15 +364,15 @@ int fg_cmd_board(int argc, char **argv)
 		else if (argv[i][0] != '-' && !name)
 			name = argv[i];
 		else {
-			fputs(board_usage, stderr);
+			board_usage(stderr);
 			return 2;
 		}
 	}
 	dir = fg_boards_dir(dir_opt, NULL, dirbuf, sizeof(dirbuf));
-	if (strcmp(argv[1], "list") == 0)
+	if (!c->run)
 		return board_list(dir);
-	if (!name || (strcmp(argv[1], "show") && strcmp(argv[1], "install"))) {
-		fputs(board_usage, stderr);
+	if (!name) {
+		board_usage(stderr);
 		return 2;
 	}
 	rc = fg_board_open(dir, name, &b, err, sizeof(err));
@@ -337,19 +380,7 @@ int fg_cmd_board(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (strcmp(argv[1], "show") == 0) {
-		board_show(&b);
-	} else if (!boot && !root) {
-		fprintf(stderr, "ffsgadget: board install: give --boot DIR and/or --root DIR\n");
-		rc = -EINVAL;
-	} else {
-		printf("%s:\n", b.name);
-		rc = fg_board_install(&b, boot, root, stdout, err, sizeof(err));
-		if (rc < 0)
-			fprintf(stderr, "ffsgadget: %s\n", err);
-		else
-			printf("  %d change%s\n", rc, rc == 1 ? "" : "s");
-	}
+	rc = c->run(&b, boot, root);
 	fg_board_free(&b);
 	return rc < 0 ? 1 : 0;
 }

@@ -26,6 +26,7 @@
 #include "description/description.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/ffs_features.h"
+#include "personalities/personalities.h"
 
 struct doctor {
 	int missing;
@@ -280,6 +281,7 @@ static void check_alts(struct doctor *d, const char *path, const struct fg_model
 static void probe_description(struct doctor *d, const char *path)
 {
 	char err[512], name[64], inst[64], mnt[] = "/tmp/ffsgadget-doctor.XXXXXX";
+	const struct fg_personality *p;
 	struct fg_model *m;
 	usbg_state *s = NULL;
 	usbg_gadget *g = NULL;
@@ -288,7 +290,7 @@ static void probe_description(struct doctor *d, const char *path)
 	bool mounted = false;
 	int rc;
 
-	if (fg_description_load(path, &m, err, sizeof(err)) < 0) {
+	if (fg_personality_load(path, &m, &p, err, sizeof(err)) < 0) {
 		missing(d, "description", err, "fix the description ('ffsgadget check')");
 		return;
 	}
