@@ -144,6 +144,15 @@ else
 		sh -c "! grep -q 'undoing what was done' $CF_OUT"
 fi
 check_clean configfs/up-refusal-leaves-nothing
+sed 's/^\( *\)personality = "zero";/\1personality = "zer0";/' /descriptors/gadget-zero.conf >/tmp/typo.conf
+cf_typo_msg="/tmp/typo.conf:$(grep -n 'zer0' /tmp/typo.conf | cut -d: -f1): function: personality 'zer0' is not built in"
+if cf up --description zero=/tmp/typo.conf "$CF_SCHEME"; then
+	fail configfs/up-refuses-personality "up succeeded"
+	cf down
+else
+	check configfs/up-refuses-personality "up's message is not '$cf_typo_msg'" cf_says "$cf_typo_msg"
+fi
+check_clean configfs/up-personality-refusal-leaves-nothing
 
 section "two FunctionFS functions and a kernel function (Loopback) in one gadget"
 # ffs.one and ffs.two serve Gadget Zero, Loopback.0 is usb_f_ss_lb's; the
