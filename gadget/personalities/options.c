@@ -50,7 +50,8 @@ static bool parse_uint(const char *text, uint32_t max, uint32_t *v)
 	char *end;
 	unsigned long long x;
 
-	if (text[0] == '-' || text[0] == '+' || text[0] == ' ')
+	/* strtoull would take a sign or leading blanks */
+	if (text[0] < '0' || text[0] > '9')
 		return false;
 	errno = 0;
 	x = strtoull(text, &end, 0);

@@ -99,6 +99,8 @@ static void numbers_are_checked_at_their_edges(void **state)
 		       "throttle '1e6' is not a number 0..1000000");
 	expect_refused("isostream", "rate = 65536;", "rate '65536' is not a number 0..65535");
 	expect_refused("isostream", "packet = \"\";", "packet '' is not a number");
+	expect_refused("isostream", "packet = \"\\t1\";", "is not a number 0..49152");
+	expect_refused("isostream", "packet = \"+1\";", "packet '+1' is not a number 0..49152");
 }
 
 static void choices_and_booleans(void **state)
