@@ -122,8 +122,8 @@ $(BUILD)/tests/host/%: tests/unit/host/%.c $(BUILD)/libffsgadget-host.a
 		-o $@ $< $(BUILD)/libffsgadget-host.a $(LDFLAGS) $(HOST_LIBS) -lcmocka
 
 # A test that stands in for part of the library links with --wrap (WRAP_<test>).
-WRAP_test_iso_start = -Wl,--wrap=fg_engine_watch -Wl,--wrap=fg_engine_unwatch
-WRAP_test_line_socket = $(WRAP_test_iso_start)
+WRAP_test_personality_start = -Wl,--wrap=fg_engine_watch -Wl,--wrap=fg_engine_unwatch
+WRAP_test_line_socket = $(WRAP_test_personality_start)
 
 $(BUILD)/tests/gadget/%: tests/unit/gadget/%.c $(BUILD)/libffsgadget.a
 	@mkdir -p $(dir $@)
