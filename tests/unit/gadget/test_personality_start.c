@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * isostream's start hook when the engine refuses a watch or the source
- * cannot be opened: the engine's error comes back as it was (-ENOSPC when
- * its watch table is full), and start undoes what it did itself, since the
- * engine calls stop only after a start that succeeded (personality.h).
+ * The personalities' start hooks when the engine refuses a watch or an
+ * input cannot be opened: the engine's error comes back as it was (-ENOSPC
+ * when its watch table is full), and start undoes what it did itself, since
+ * the engine calls stop only after a start that succeeded (personality.h).
  * fg_engine_watch and fg_engine_unwatch are this file's (linked with
  * --wrap, see the Makefile): no engine runs here.
  */
@@ -71,14 +71,12 @@ static size_t open_fds(void)
 	return n;
 }
 
-/*
- * isostream on one iso IN endpoint with these options, the engine refusing
- * its refuse_from-th watch and later ones (0: none); start's result.
- */
-static int start_with(const char *options, unsigned refuse_from)
+/* The description text's personality started, the engine refusing its refuse_from-th
+ * watch and later ones (0: none); start's result. */
+static int start_text(const char *text, unsigned refuse_from)
 {
-	char text[1024], err[512] = "";
-	const struct fg_personality *p;
+	char err[512] = "";
+	const struct fg_personality *p = NULL;
 	struct fg_model *m;
 	void *state = NULL;
 	size_t fds;
@@ -86,12 +84,9 @@ static int start_with(const char *options, unsigned refuse_from)
 
 	memset(&eng, 0, sizeof(eng));
 	eng.refuse_from = refuse_from;
-	snprintf(text, sizeof(text),
-		 "function = { name = \"x\"; personality = \"isostream\";\n"
-		 " interfaces = ( { class = 0xff; endpoints = ( { name = \"i\"; address = 0x81;\n"
-		 " type = \"iso\"; maxpacket = 1023; } ); } );\n options = { %s };\n};\n", options);
-	assert_int_equal(fg_description_parse(text, "t.conf", &m, err, sizeof(err)), 0);
-	assert_int_equal(fg_personality_prepare(m, &p, &state, err, sizeof(err)), 0);
+	if (fg_description_parse(text, "t.conf", &m, err, sizeof(err)) != 0 ||
+	    fg_personality_prepare(m, &p, &state, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
 	fds = open_fds();
 	rc = p->start(state, (struct fg_engine *)&eng);
 	if (rc < 0) {
@@ -100,10 +95,37 @@ static int start_with(const char *options, unsigned refuse_from)
 		assert_int_equal(open_fds(), fds);
 	} else {
 		p->stop(state);
+		assert_int_equal(eng.watched_count, 0);
 	}
 	p->destroy(state);
 	fg_model_free(m);
 	return rc;
+}
+
+/* isostream on one iso IN endpoint with these options. */
+static int start_with(const char *options, unsigned refuse_from)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "function = { name = \"x\"; personality = \"isostream\";\n"
+		 " interfaces = ( { class = 0xff; endpoints = ( { name = \"i\"; address = 0x81;\n"
+		 " type = \"iso\"; maxpacket = 1023; } ); } );\n options = { %s };\n};\n", options);
+	return start_text(text, refuse_from);
+}
+
+/* A boot keyboard whose control socket is at path. */
+static int start_hid(const char *path, unsigned refuse_from)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "function = { name = \"k\"; personality = \"hid\"; speeds = [\"full\"];\n"
+		 "interfaces = ( { class = 3; subclass = 1; protocol = 1;\n"
+		 "  hid = { bcd = 0x0111; country = 0; report = [0x05, 0x01]; };\n"
+		 "  endpoints = ( { name = \"k\"; address = 0x81; type = \"interrupt\"; maxpacket = 8; } ); } );\n"
+		 "options = { socket = \"%s\"; };\n};\n", path);
+	return start_text(text, refuse_from);
 }
 
 static void refused_timer_watch_keeps_the_engines_errno(void **state)
@@ -133,12 +155,28 @@ static void refused_source_watch_fails_the_start(void **state)
 	assert_int_equal(eng.unwatches, 1);
 }
 
+static void hid_start_undoes_itself(void **state)
+{
+	char path[64];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/test_personality_start.%ld", (long)getpid());
+	assert_int_equal(start_hid(path, 0), 0);                /* timer and socket watched */
+	assert_int_equal(eng.watches, 2);
+	assert_int_equal(access(path, F_OK), -1);               /* stop removed the socket */
+	assert_int_equal(start_hid("/nonexistent/dir/k.sock", 0), -ENOENT);
+	assert_int_equal(eng.unwatches, 1);                     /* the timer's */
+	assert_int_equal(start_hid(path, 2), -ENOSPC);          /* the socket's watch refused */
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(refused_timer_watch_keeps_the_engines_errno),
 		cmocka_unit_test(missing_source_unwatches_the_timer),
 		cmocka_unit_test(refused_source_watch_fails_the_start),
+		cmocka_unit_test(hid_start_undoes_itself),
 	};
 
 	fg_log_threshold = FG_LOG_ERR;
