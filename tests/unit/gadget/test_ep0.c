@@ -39,6 +39,7 @@ struct fake_ffs {
 	const uint8_t *out_data;     /* what the host sends in OUT data stages */
 	size_t out_len;
 	ssize_t force_read_result;   /* nonzero: returned by the next event read */
+	size_t read_overrun;         /* a data-stage read claims this many bytes more */
 	unsigned event_reads;        /* reads in the event phase, EAGAIN included */
 };
 
@@ -56,7 +57,13 @@ static ssize_t fake_read(void *ctx, void *buf, size_t len)
 			f->stalls++;
 			return -EL2HLT;
 		}
+		/*
+		 * Strict: the device must never ask for more than wLength.  The
+		 * kernel would cut the read short, which would hide the bug here.
+		 */
 		size_t want = le16toh(f->setup.wLength);
+		if (len > want)
+			fail_msg("OUT data stage read of %zu bytes, wLength %zu", len, want);
 		if (len < want)
 			want = len;
 		if (want == 0) {
@@ -66,7 +73,7 @@ static ssize_t fake_read(void *ctx, void *buf, size_t len)
 		if (want > f->out_len)
 			want = f->out_len;
 		memcpy(buf, f->out_data, want);
-		return (ssize_t)want;
+		return (ssize_t)(want + f->read_overrun);
 	}
 	f->event_reads++;
 	if (f->force_read_result) {
@@ -107,9 +114,10 @@ static ssize_t fake_write(void *ctx, const void *buf, size_t len)
 		f->stalls++;
 		return -EL2HLT;
 	}
+	/* Strict: a reply longer than wLength is the device's bug, not cut here. */
 	size_t max = le16toh(f->setup.wLength);
 	if (len > max)
-		len = max;
+		fail_msg("IN data stage write of %zu bytes, wLength %zu", len, max);
 	memcpy(f->sent, buf, len);
 	f->sent_len = len;
 	f->sends++;
@@ -318,6 +326,22 @@ static void test_out_data_stage_reaches_the_personality(void **state)
 	assert_int_equal(fx->ep0.stats.out_bytes, 60);
 }
 
+/* A read that claims more than wLength is refused, nothing reaches the personality. */
+static void test_out_read_longer_than_wlength_is_refused(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t data[16] = { 1, 2, 3 };
+
+	fx->ffs.out_data = data;
+	fx->ffs.out_len = sizeof(data);
+	fx->ffs.read_overrun = 4;
+	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR, 0x5b, 0, 0, 16);
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
+	assert_int_equal(fx->rec.control_outs, 0);
+	assert_int_equal(fx->ep0.stats.io_errors, 1);
+	assert_int_equal(fx->ep0.stats.out_bytes, 0);
+}
+
 static void test_zero_length_out_is_acknowledged(void **state)
 {
 	struct fixture *fx = *state;
@@ -471,6 +495,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_out_request_stalls_by_writing,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_out_data_stage_reaches_the_personality,
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_out_read_longer_than_wlength_is_refused,
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_length_out_is_acknowledged,
 						fixture_setup, fixture_teardown),

@@ -77,6 +77,30 @@ static void check_counts_gaps_and_runts(void **st)
 	assert_int_equal(c.lost, 1);
 }
 
+/*
+ * A packet behind the expected sequence is late, not lost again: in 0 1 3 2 4
+ * the gap at 3 counts 2 as lost once; 2 arriving afterwards is late.
+ */
+static void check_counts_late_apart_from_lost(void **st)
+{
+	static const uint32_t order[] = { 0, 1, 3, 2, 4 };
+	struct iso_seq_check c = { 0 };
+	uint8_t buf[1024];
+	(void)st;
+
+	iso_pattern_fill(buf, sizeof(buf), 1024);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		uint32_t seq = order[i];
+
+		iso_stamp(buf, sizeof(buf), 1024, &seq, 1);
+		iso_check(&c, buf, sizeof(buf), 1024);
+	}
+	assert_int_equal(c.chunks, 5);
+	assert_int_equal(c.lost, 1);
+	assert_int_equal(c.late, 1);
+	assert_int_equal(c.bad_bytes, 0);
+}
+
 /* Over one second of intervals, exactly `rate` carry data, spread evenly. */
 static void rate_shaping(void **st)
 {
@@ -257,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stamp_high_bandwidth),
 		cmocka_unit_test(check_counts_gaps_and_runts),
+		cmocka_unit_test(check_counts_late_apart_from_lost),
 		cmocka_unit_test(rate_shaping),
 		cmocka_unit_test_setup_teardown(idle_until_started, setup_1x, teardown),
 		cmocka_unit_test_setup_teardown(packet_size_and_rate, setup_3x, teardown),

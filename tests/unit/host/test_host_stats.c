@@ -241,6 +241,31 @@ static void test_json_string(void **state)
 	free(text);
 }
 
+/*
+ * The host tool's exit status is its verdict: each kind of bad packet alone
+ * (mismatched bytes, lost, duplicated, reordered) must count as a failure.
+ */
+static void test_stream_failures_count_each_kind(void **state)
+{
+	struct fgh_stream *st = calloc(1, sizeof(*st));
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(fgh_stream_failures(st), 0);
+	st->c.mismatched = 1;
+	assert_int_equal(fgh_stream_failures(st), 1);
+	st->c.mismatched = 0;
+	st->pat.seq.lost = 2;
+	assert_int_equal(fgh_stream_failures(st), 2);
+	st->pat.seq.lost = 0;
+	st->pat.seq.duplicates = 3;
+	assert_int_equal(fgh_stream_failures(st), 3);
+	st->pat.seq.duplicates = 0;
+	st->pat.seq.reordered = 4;
+	assert_int_equal(fgh_stream_failures(st), 4);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_ep_find),
 		cmocka_unit_test(test_vidpid),
 		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_stream_failures_count_each_kind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
