@@ -1,7 +1,9 @@
 # ffsgadget — USB gadget firmware on FunctionFS.
 #
 #   make            build the daemon (build/ffsgadget) and the unit tests
-#   make test       install what is missing, run unit tests and the VM tests
+#   make test       install what is missing, run unit tests and the VM tests;
+#                   the last line sums every step: N passed, N failed, N skipped
+#   make mutate     the unit tests against each mutation in tests/mutations.list
 #   make demo       boot the VM, bring Gadget Zero up, stream with live figures
 #   make bench      throughput ratios against the in-kernel SourceSink
 #   make SAN=1 ...  the same with ASan + UBSan (into build-san/)
@@ -74,7 +76,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps test unit vm-test vm-test-2 soak demo bench clean install \
-        programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins
+        programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins mutate
 all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT) $(if $(CROSS),,$(UNIT_BINS))
 programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
 
@@ -171,18 +173,34 @@ soak: deps
 		$(HOST_TOOL:$(BUILD)/%=build-san/%) build-san/fg-hostile
 	@FFS_BUILD=$(CURDIR)/build-san sh tests/vm/run.sh soak
 
+# make test: each step leaves build/results/STEP.txt (tests/results/step.sh;
+# the VM writes one per part); the last line sums them all and fails when a
+# step failed or left no file. Another step: one line here, its name in
+# TEST_RESULTS.
+RESULTS = $(CURDIR)/build/results
+TEST_RESULTS = build build-clang unit unit-san systemd mutate fuzz cross deb \
+	$(addprefix vm-amd64-,core iso reliability) \
+	$(addprefix vm-amd64-$(VM_SUITE_2)-,$(VM_PARTS_2)) vm-arm64-core
+STEP = FFS_RESULTS=$(RESULTS) sh tests/results/step.sh
 test: deps
-	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory CC=clang BUILD=build-clang all
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory SAN=1 unit
-	@sh tests/systemd-verify.sh $(BUILD)
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
-	@$(MAKE) --no-print-directory test-cross
-	@$(MAKE) --no-print-directory test-deb
-	@$(MAKE) --no-print-directory SAN=1 vm-test
-	@$(MAKE) --no-print-directory SAN=1 vm-test-2
-	@$(MAKE) --no-print-directory test-arm64
+	@rm -rf $(RESULTS)
+	@$(STEP) --status build $(MAKE) --no-print-directory all
+	@$(STEP) --status build-clang $(MAKE) --no-print-directory CC=clang BUILD=build-clang all
+	@$(STEP) unit $(MAKE) --no-print-directory unit
+	@$(STEP) unit-san $(MAKE) --no-print-directory SAN=1 unit
+	@$(STEP) systemd sh tests/systemd-verify.sh $(BUILD)
+	@$(STEP) mutate sh tests/mutate.sh
+	@$(STEP) fuzz $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+	@$(STEP) cross $(MAKE) --no-print-directory test-cross
+	@$(STEP) deb $(MAKE) --no-print-directory test-deb
+	@$(STEP) --parts vm-amd64 $(MAKE) --no-print-directory SAN=1 vm-test
+	@$(STEP) --parts vm-amd64-$(VM_SUITE_2) $(MAKE) --no-print-directory SAN=1 vm-test-2
+	@$(STEP) --parts vm-arm64 $(MAKE) --no-print-directory test-arm64
+	@sh tests/results/sum.sh $(RESULTS) $(TEST_RESULTS)
+
+# The mutation check alone (also a step of make test): tests/mutations.list.
+mutate:
+	@sh tests/mutate.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL)

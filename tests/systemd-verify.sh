@@ -2,7 +2,7 @@
 # The shipped systemd units, checked by systemd's own parser
 # (systemd-analyze verify): unknown keys, bad values, missing executables.
 # verify only warns about most of these and still exits 0, so any output
-# fails.  Templates are checked as an instance; /usr/bin/ffsgadget is the
+# naming the unit fails, and so does a non-zero exit whatever it names.  Templates are checked as an instance; /usr/bin/ffsgadget is the
 # build's binary, which must exist.
 #
 # usage: systemd-verify.sh BUILD_DIR
@@ -22,9 +22,14 @@ for unit in "$here"/configs/systemd/*.service; do
 	name=$(basename "$unit")
 	case $name in *@.service) name=${name%@.service}@check.service ;; esac
 	sed "s|/usr/bin/ffsgadget|$build/ffsgadget|g" "$unit" >"$tmp/$name"
-	out=$(systemd-analyze verify "$tmp/$name" 2>&1) || true
-	# Lines about other units than ours (the host's own) are not ours to judge.
-	out=$(printf '%s\n' "$out" | grep -F "$name" || true)
+	rc=0
+	out=$(systemd-analyze verify "$tmp/$name" 2>&1) || rc=$?
+	# Lines about other units than ours (the host's own) are not ours to
+	# judge; a failed verify is, whatever its message names.
+	ours=$(printf '%s\n' "$out" | grep -F "$name" || true)
+	[ "$rc" = 0 ] || ours="systemd-analyze verify exited $rc:
+$out"
+	out=$ours
 	if [ -z "$out" ]; then
 		pass=$((pass + 1))
 		echo "systemd: $(basename "$unit"): ok"

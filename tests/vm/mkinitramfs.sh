@@ -4,7 +4,9 @@
 # modules.dep, testusb, the project's binaries (with their shared libraries),
 # configs/, descriptors/ and tests/vm/guest/.
 #
-# usage: mkinitramfs.sh KERNEL_CACHE_DIR OUTPUT
+# usage: mkinitramfs.sh KERNEL_CACHE_DIR OUTPUT [MODE]
+# MODE (run.sh's: test, bench, demo, soak, shell; default test) says which
+# binaries must be there: a missing one is an error, never left out.
 # FFS_BUILD=DIR takes the project's binaries from DIR instead of build/.
 # FFS_ARCH=arm64: the kernel cache dir's busybox, binaries from build-arm64/
 # (make ARCH=arm64) with their libraries from the multiarch directories.
@@ -14,6 +16,7 @@ set -euo pipefail
 
 kdir=$1
 out=$2
+mode=${3:-test}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 arch=${FFS_ARCH:-amd64}
 if [ "$arch" = amd64 ]; then
@@ -100,14 +103,24 @@ copy_cross_binary() {
 	done
 }
 
-for bin in ffsgadget ffsgadget-host fg-hostile hidtool; do
-	[ -x "$bindir/$bin" ] || continue
+# Every binary the mode's scenarios use must be there: one left out would
+# only turn its checks into skips (or nothing at all), never a failure.
+need="ffsgadget ffsgadget-host"
+case $mode in
+test) need="$need fg-hostile hidtool" ;;
+soak) need="$need fg-hostile" ;;
+esac
+for bin in $need; do
+	[ -x "$bindir/$bin" ] || die "$bindir/$bin is missing: build it first (make programs)"
 	if [ "$arch" = amd64 ]; then copy_binary "$bindir/$bin"
 	else copy_cross_binary "$bindir/$bin"; fi
 done
 # The io_submit refusal shim the reliability tests preload into the daemon
-# (it needs only libc, which the daemon brings).
-[ ! -f "$bindir/fg-failsubmit.so" ] || cp "$bindir/fg-failsubmit.so" "$stage/lib/"
+# (it needs only libc, which the daemon brings); x86 only, as those tests.
+if [ "$mode" = test ] && [ "$arch" = amd64 ]; then
+	[ -f "$bindir/fg-failsubmit.so" ] || die "$bindir/fg-failsubmit.so is missing: make all"
+	cp "$bindir/fg-failsubmit.so" "$stage/lib/"
+fi
 
 mkdir -p "$stage/configs" "$stage/descriptors" "$stage/guest"
 cp -a "$repo/configs/." "$stage/configs/"

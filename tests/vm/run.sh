@@ -14,7 +14,13 @@
 # The test scenario boots once per part (core: baseline, Gadget Zero, host
 # companion, configfs, HID; iso; reliability: hostile host and storms), each
 # with its own log (build/vm/test-PART.log) and time limit; the last line sums
-# them.
+# them. Each part's results are judged here from its log, not taken from the
+# guest's own count: every result parts.list declares for the part must be
+# there, every skip and retry must be one skips.list allows, a guest exit
+# status other than 0 is a failure, and a part name not in parts.list is an
+# error. With FFS_RESULTS=DIR (make test) each part's verdict also goes to
+# DIR/FFS_VM_RESULT-PART.txt (FFS_VM_RESULT: default vm-ARCH; another kernel's
+# run names itself, e.g. vm-amd64-6.12).
 #
 # Environment: FFS_VM_TIMEOUT (seconds per boot; default 420),
 # FFS_VM_PARTS (the test parts to run; default "core iso reliability",
@@ -56,13 +62,49 @@ esac
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-abort() { echo "vm: $*"; echo "vm: 0 passed, 1 failed"; exit 1; }
+abort() {
+	local part
+	echo "vm: $*"
+	for part in "${parts[@]}"; do [ -z "$part" ] || write_result "$part" 0 1 0 "failed $part: $*"; done
+	echo "vm: 0 passed, 1 failed"
+	exit 1
+}
+result_prefix=${FFS_VM_RESULT:-vm-$arch}
+# write_result PART P F S [NOTE...]: the part's verdict for make test's sum.
+write_result() {
+	[ -n "${FFS_RESULTS:-}" ] || return 0
+	mkdir -p "$FFS_RESULTS"
+	{
+		echo "$result_prefix-$1: $2 passed, $3 failed, $4 skipped"
+		shift 4
+		[ $# -eq 0 ] || printf '%s\n' "$@"
+	} >"$FFS_RESULTS/$result_prefix-$1.txt"
+}
+
+# The test scenario's parts, checked before anything is fetched or booted:
+# a misspelled part would otherwise boot, run nothing, and pass.
+parts=("")
+if [ "$mode" = test ]; then
+	default_parts="core iso reliability"
+	[ "$arch" = amd64 ] || default_parts="core"
+	read -r -a parts <<<"${FFS_VM_PARTS:-$default_parts}"
+	known=$(awk '!/^#/ && NF { print $1 }' "$here/parts.list" | sort -u | tr '\n' ' ')
+	[ "${#parts[@]}" -gt 0 ] || abort "FFS_VM_PARTS is empty; parts: $known"
+	for part in "${parts[@]}"; do
+		case " $known" in *" $part "*) ;; *)
+			write_result "$part" 0 1 0 "failed $part: no such part (tests/vm/parts.list: $known)"
+			echo "vm: no part '$part' (tests/vm/parts.list: $known)"
+			echo "vm: 0 passed, 1 failed"
+			exit 2 ;;
+		esac
+	done
+fi
 
 t_start=$(now)
 mkdir -p "$out"
 kdir=$(bash "$here/fetch.sh") || abort "fetch.sh failed"
 bash "$here/dummy-hcd-iso.sh" "$kdir" || abort "dummy-hcd-iso.sh failed"
-bash "$here/mkinitramfs.sh" "$kdir" "$out/initramfs-$mode.cpio" ||
+bash "$here/mkinitramfs.sh" "$kdir" "$out/initramfs-$mode.cpio" "$mode" ||
 	abort "mkinitramfs.sh failed"
 t_prep=$(since "$t_start")
 
@@ -113,7 +155,7 @@ stream() {
 		case $line in
 		"| "*) [ "$verbose" = 1 ] && printf '%s\n' "$line" ;;
 		"vm: init at "*) echo "$line, $(since "$t_boot") s after qemu start" ;;
-		"vm: "[0-9]*" passed, "*" failed" | "vm-exit: "*) ;;
+		"vm: "[0-9]*" passed, "*" failed" | "vm-exit: "* | "vm-result: "*) ;;
 		\[*"] reboot: Power down") ;;
 		*) printf '%s\n' "$line" ;;
 		esac
@@ -121,9 +163,10 @@ stream() {
 }
 
 # boot PART: one QEMU run of the scenario (PART, if any, goes to the guest as
-# ffs.part=); sets p, f (the guest's counts) and status, and says how long.
+# ffs.part=); sets p, f, s, r (judged from the log) and status, says how
+# long, and writes the part's result file.
 boot() {
-	local part=$1 t_boot qemu_rc t_run result args
+	local part=$1 t_boot qemu_rc t_run result args line died
 	args=("${qemu[@]}")
 	if [ -n "$part" ]; then
 		log="$out/$mode-$part.log"
@@ -137,22 +180,98 @@ boot() {
 
 	status=$(sed -n 's/^vm-exit: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 	result=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+	problems=() notes=() died=0
 	if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 		echo "vm: timed out after ${tmo}s: qemu killed (set FFS_VM_TIMEOUT to change)"
 		status=""
 	fi
+	# The guest's results, one "KIND NAME REASON" each: its closing list
+	# (vm-result:), or what it reported as it went if it died before that.
 	if [ -z "$status" ] || [ -z "$result" ]; then
-		# The guest died before its summary: count what it reported so far.
-		p=$(grep -c '^| result: PASS ' "$log")
-		f=$(grep -c '^| result: FAIL ' "$log")
-		echo "vm: no vm-exit line from the guest (qemu status $qemu_rc); see $log"
-		f=$((f + 1))
-		status=1
+		problems+=("no vm-exit line from the guest (qemu status $qemu_rc); see $log")
+		status=1 died=1
+		sed -n 's/^| result: //p' "$log" >"$out/results"
 	else
-		p=$(echo "$result" | sed 's/^vm: \([0-9]*\) passed.*/\1/')
-		f=$(echo "$result" | sed 's/.* \([0-9]*\) failed$/\1/')
+		sed -n 's/^vm-result: //p' "$log" >"$out/results"
 	fi
-	echo "vm: ${part:-$mode}: $p passed, $f failed in $t_run s; log: ${log#"$repo"/}"
+	judge "$part" "$out/results"
+	f=$((f + died))
+	if [ "$status" != 0 ] && [ "$f" = 0 ]; then
+		problems+=("guest exit status $status with 0 failed")
+		f=1
+	fi
+	for line in "${problems[@]}"; do echo "vm: ${part:-$mode}: FAIL $line"; done
+	for line in "${notes[@]}"; do echo "vm: ${part:-$mode}: $line"; done
+	echo "vm: ${part:-$mode}: $p passed, $f failed, $s skipped, $r retried in $t_run s; log: ${log#"$repo"/}"
+	[ -z "$part" ] || write_result "$part" "$p" "$f" "$s" \
+		"${problems[@]/#/failed $part: }" "${notes[@]}"
+}
+
+# allowed KIND NAME REASON: skips.list has a KIND line for NAME whose reason
+# (for skips) the guest's reason starts with.
+allowed() {
+	local kind=$1 name=$2 why=$3 k glob rest
+	while read -r k glob rest; do
+		[ "$k" = "$kind" ] || continue
+		# shellcheck disable=SC2053 # glob matching on purpose
+		[[ $name == $glob ]] || continue
+		rest=${rest#:: }
+		[ "$kind" = retry ] && return 0
+		# shellcheck disable=SC2053
+		[[ $why == $rest* ]] && return 0
+	done < <(grep -v '^#' "$here/skips.list")
+	return 1
+}
+
+# judge PART RESULTS: sets p, f, s, r from the results file; adds to
+# problems (each one counted in f) and notes (skips, retries).
+judge() {
+	local part=$1 file=$2 kind name why glob found pass_other=0
+	p=0 f=0 s=0 r=0
+	while read -r kind name why; do
+		case $kind in
+		PASS)
+			p=$((p + 1))
+			[ "$name" = san/reports ] || pass_other=1 ;;
+		FAIL) f=$((f + 1)) ;;
+		SKIP)
+			if allowed skip "$name" "$why"; then
+				s=$((s + 1))
+				notes+=("skip $name: $why")
+			else
+				f=$((f + 1))
+				problems+=("$name skipped, not allowed by tests/vm/skips.list: $why")
+			fi ;;
+		RETRIED)
+			if allowed retry "$name" ""; then
+				r=$((r + 1))
+				notes+=("retried $name: $why")
+			else
+				f=$((f + 1))
+				problems+=("$name retried, not allowed by tests/vm/skips.list: $why")
+			fi ;;
+		*)
+			f=$((f + 1))
+			problems+=("unreadable result line: $kind $name $why")
+			;;
+		esac
+	done <"$file"
+	[ -n "$part" ] || return 0
+	while read -r _ glob; do
+		found=0
+		while read -r kind name why; do
+			# shellcheck disable=SC2053
+			if [[ $name == $glob ]]; then found=1; break; fi
+		done <"$file"
+		if [ "$found" = 0 ]; then
+			f=$((f + 1))
+			problems+=("no result $glob (tests/vm/parts.list)")
+		fi
+	done < <(awk -v p="$part" '$1 == p' "$here/parts.list")
+	if [ "$pass_other" = 0 ]; then
+		f=$((f + 1))
+		problems+=("nothing passed but san/reports")
+	fi
 }
 
 # The test scenario boots once per part, each part within its own time
@@ -162,27 +281,29 @@ boot() {
 # the third the 2 x 1024 B/microframe stream had 6 errored packets twice
 # over, which emulating arm64 on a busy 2-core host can cause and x86 does
 # not show; the gate stays green on what it can judge.)
-parts=("")
-if [ "$mode" = test ]; then
-	default_parts="core iso reliability"
-	[ "$arch" = amd64 ] || default_parts="core"
-	read -r -a parts <<<"${FFS_VM_PARTS:-$default_parts}"
-fi
 # Without the iso dummy_hcd (dummy-hcd-iso.sh kept the stock module and
-# wrote why), the iso part would boot only to skip, and a boot that passes
-# nothing fails: it is not booted, and its reason is printed instead.
+# wrote why), the iso part would boot only to skip: it is not booted, and
+# counts one skip with its reason (skips.list allows exactly that one).
 iso_skip=$(cat "$kdir/modroot/lib/modules/$(basename "$kdir")/dummy_hcd-iso.skip" 2>/dev/null)
-total_p=0 total_f=0 exit_status=0
+total_p=0 total_f=0 total_s=0 total_r=0 exit_status=0
 for part in "${parts[@]}"; do
 	if [ "$part" = iso ] && [ -n "$iso_skip" ]; then
 		echo "vm: part iso skipped, not booted: $iso_skip"
+		if allowed skip iso "$iso_skip"; then
+			total_s=$((total_s + 1))
+			write_result iso 0 0 1 "skip iso: not booted: $iso_skip"
+		else
+			total_f=$((total_f + 1)) exit_status=1
+			write_result iso 0 1 0 "failed iso: not booted, skip not allowed: $iso_skip"
+		fi
 		continue
 	fi
 	[ -z "$part" ] || echo "vm: part $part"
 	boot "$part"
-	total_p=$((total_p + p)) total_f=$((total_f + f))
-	[ "$status" = 0 ] || exit_status=1
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s)) total_r=$((total_r + r))
+	[ "$status" = 0 ] && [ "$f" = 0 ] || exit_status=1
 done
 echo "vm: cycle $(since "$t_start") s (cache + initramfs $t_prep s)"
-echo "vm: $total_p passed, $total_f failed"
+[ "$total_r" = 0 ] || echo "vm: $total_r check(s) retried (tests/vm/skips.list allows it; listed above)"
+echo "vm: $total_p passed, $total_f failed, $total_s skipped"
 exit "$exit_status"

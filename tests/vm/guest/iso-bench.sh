@@ -12,7 +12,7 @@ if [ -z "$(iso_stats_file)" ]; then
 else
 	ISO_SECONDS=${ISO_BENCH_SECONDS:-5}
 	ISO_SS_SECONDS=$ISO_SECONDS
-	rm -f /tmp/iso.kernel-ok
+	rm -f /tmp/iso.kernel-dropped
 	: >/tmp/iso.rates
 	for mult in 1 2 3; do
 		ss_stream "hs-${mult}x1024" "$mult"

@@ -1,7 +1,10 @@
 # In-guest test library, sourced by /init and the scenarios (busybox ash).
 #
 # Results go to $RESULTS, one line each ("PASS name", "FAIL name reason",
-# "SKIP name reason"), so scenarios may run in subshells and still count.
+# "SKIP name reason", "RETRIED name what the first run saw"), so scenarios
+# may run in subshells and still count. run.sh judges them (tests/vm/parts.list
+# names the results each part must have; tests/vm/skips.list the only skips
+# and retries allowed).
 # Lines starting with "| " are details: run.sh keeps them in the log file only.
 
 RESULTS=/tmp/results
@@ -63,6 +66,15 @@ skip() {
 	record SKIP "$n" "$*"
 	echo "  skip  $n: $*"
 }
+# retried NAME WHAT: NAME's first run failed with WHAT and it runs once more;
+# run.sh counts and prints it, and fails it unless tests/vm/skips.list allows
+# a retry of NAME (with the reason written down there).
+retried() {
+	local n=$1
+	shift
+	record RETRIED "$n" "$*"
+	echo "  retry $n: $*"
+}
 # check NAME REASON COMMAND...: pass if COMMAND succeeds, else fail.
 check() {
 	local n=$1 why=$2
@@ -72,10 +84,12 @@ check() {
 
 count() { grep -c "^$1 " "$RESULTS" 2>/dev/null || true; }
 
-# Prints the skips, then the line run.sh looks for; returns the exit status.
+# Prints the skips, every result for run.sh to judge ("vm-result: ..."), then
+# the line run.sh looks for; returns the exit status.
 summary() {
 	local p f s
 	p=$(count PASS) f=$(count FAIL) s=$(count SKIP)
+	sed 's/^/vm-result: /' "$RESULTS"
 	if [ "$s" -gt 0 ]; then
 		echo "vm: $s skipped:"
 		grep '^SKIP ' "$RESULTS" | sed 's/^SKIP /  /'

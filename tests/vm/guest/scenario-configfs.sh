@@ -245,3 +245,21 @@ fi
 cf down slow
 GADGET=$GADGET_SAVED
 check_clean configfs/slow-leaves-nothing
+
+# The daemon exits before it is ready: up fails after the gadget, its
+# functions and the FunctionFS mount were made, and must undo all of it
+# (the rollback at the end of fg_gadget_up).
+printf '#!/bin/sh\necho "dead-daemon: exiting before ready" >&2\nexit 3\n' >/tmp/dead-daemon.sh
+chmod 0755 /tmp/dead-daemon.sh
+SCHEME_NAME=dead
+dead=$(cf_scheme 's|description = "\([^"]*\)";|description = "/descriptors/gadget-zero.conf"; wrapper = "/tmp/dead-daemon.sh";|')
+if ! cf up -v "$dead" && cf_says "exited (status 3) before"; then
+	if cf_clean; then
+		pass configfs/daemon-dies-leaves-nothing
+	else
+		fail configfs/daemon-dies-leaves-nothing "up failed as it should, but left behind:$why"
+	fi
+else
+	fail configfs/daemon-dies-leaves-nothing "up did not fail with the daemon's exit status: $(tail -n 1 "$CF_OUT")"
+fi
+cf down dead

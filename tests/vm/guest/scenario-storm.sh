@@ -54,7 +54,9 @@ stream_stop() {
 	read -r STREAM_OK STREAM_CUT </tmp/storm.streamed
 }
 
-fds_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# fds_of/rss_of PID: print nothing when PID is gone (never a 0 that would
+# pass the growth checks); storm fails on an empty figure.
+fds_of() { [ -d "/proc/$1/fd" ] && ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 rss_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 slab_kb() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 
@@ -110,7 +112,7 @@ cycle_kill() {
 
 # storm NAME KIND COUNT: warm-up cycles, figures, COUNT cycles, figures.
 storm() {
-	local n=$1 kind=$2 count=$3 i=0 pid0 fd0 rss0 rssq slab0 fd1 rss1 slab1 t0 grow
+	local n=$1 kind=$2 count=$3 i=0 pid0 fd0 rss0 rssq="" slab0 fd1 rss1 slab1 t0 grow
 	why=""
 	while [ "$i" -lt "$STORM_WARMUP" ]; do
 		i=$((i + 1))
@@ -129,10 +131,13 @@ storm() {
 	done
 	sleep 1
 	fd1=$(fds_of "$FFS_PID") rss1=$(rss_of "$FFS_PID") slab1=$(slab_kb)
-	grow=$((rss1 - rssq))
+	grow=$((${rss1:-0} - ${rssq:-0}))
 	say "  $n: $count cycles in $(elapsed "$t0") s; daemon fds $fd0 -> $fd1," \
 		"VmRSS $rss0 -> $rssq (a quarter in) -> $rss1 kB, kernel Slab $slab0 -> $slab1 kB"
-	if [ "$kind" != kill ] && [ "$FFS_PID" != "$pid0" ]; then
+	if [ -z "$fd0" ] || [ -z "$rss0" ] || [ -z "$rssq" ] || [ -z "$fd1" ] || [ -z "$rss1" ] ||
+		! kill -0 "$FFS_PID" 2>/dev/null; then
+		fail "$n" "the daemon (pid $FFS_PID) vanished: no /proc figures (fds $fd0 -> $fd1, VmRSS $rss0 -> $rssq -> $rss1)"
+	elif [ "$kind" != kill ] && [ "$FFS_PID" != "$pid0" ]; then
 		fail "$n" "the daemon changed ($pid0 -> $FFS_PID)"
 	elif [ "$fd1" -gt "$fd0" ]; then
 		fail "$n" "daemon fds grew: $fd0 -> $fd1"
