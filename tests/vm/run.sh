@@ -19,8 +19,8 @@
 # there, every skip and retry must be one skips.list allows, a guest exit
 # status other than 0 is a failure, and a part name not in parts.list is an
 # error. With FFS_RESULTS=DIR (make test) each part's verdict also goes to
-# DIR/FFS_VM_RESULT-PART.txt (FFS_VM_RESULT: default vm-ARCH; another kernel's
-# run names itself, e.g. vm-amd64-6.12).
+# DIR/FFS_VM_RESULT-PART.txt (FFS_VM_RESULT: default vm-ARCH, or
+# vm-ARCH-SUITE with FFS_SUITE; another kernel's run names itself).
 #
 # Environment: FFS_VM_TIMEOUT (seconds per boot; default 420),
 # FFS_VM_PARTS (the test parts to run; default "core iso reliability",
@@ -69,7 +69,9 @@ abort() {
 	echo "vm: 0 passed, 1 failed"
 	exit 1
 }
-result_prefix=${FFS_VM_RESULT:-vm-$arch}
+result_prefix=${FFS_VM_RESULT:-vm-$arch${FFS_SUITE:+-$FFS_SUITE}}
+# judge and allowed: a part's results against parts.list and skips.list.
+. "$here/judge.sh"
 # write_result PART P F S [NOTE...]: the part's verdict for make test's sum.
 write_result() {
 	[ -n "${FFS_RESULTS:-}" ] || return 0
@@ -207,73 +209,6 @@ boot() {
 		"${problems[@]/#/failed $part: }" "${notes[@]}"
 }
 
-# allowed KIND NAME REASON: skips.list has a KIND line for NAME whose reason
-# (for skips) the guest's reason starts with.
-allowed() {
-	local kind=$1 name=$2 why=$3 k glob rest
-	while read -r k glob rest; do
-		[ "$k" = "$kind" ] || continue
-		# shellcheck disable=SC2053 # glob matching on purpose
-		[[ $name == $glob ]] || continue
-		rest=${rest#:: }
-		[ "$kind" = retry ] && return 0
-		# shellcheck disable=SC2053
-		[[ $why == $rest* ]] && return 0
-	done < <(grep -v '^#' "$here/skips.list")
-	return 1
-}
-
-# judge PART RESULTS: sets p, f, s, r from the results file; adds to
-# problems (each one counted in f) and notes (skips, retries).
-judge() {
-	local part=$1 file=$2 kind name why glob found pass_other=0
-	p=0 f=0 s=0 r=0
-	while read -r kind name why; do
-		case $kind in
-		PASS)
-			p=$((p + 1))
-			[ "$name" = san/reports ] || pass_other=1 ;;
-		FAIL) f=$((f + 1)) ;;
-		SKIP)
-			if allowed skip "$name" "$why"; then
-				s=$((s + 1))
-				notes+=("skip $name: $why")
-			else
-				f=$((f + 1))
-				problems+=("$name skipped, not allowed by tests/vm/skips.list: $why")
-			fi ;;
-		RETRIED)
-			if allowed retry "$name" ""; then
-				r=$((r + 1))
-				notes+=("retried $name: $why")
-			else
-				f=$((f + 1))
-				problems+=("$name retried, not allowed by tests/vm/skips.list: $why")
-			fi ;;
-		*)
-			f=$((f + 1))
-			problems+=("unreadable result line: $kind $name $why")
-			;;
-		esac
-	done <"$file"
-	[ -n "$part" ] || return 0
-	while read -r _ glob; do
-		found=0
-		while read -r kind name why; do
-			# shellcheck disable=SC2053
-			if [[ $name == $glob ]]; then found=1; break; fi
-		done <"$file"
-		if [ "$found" = 0 ]; then
-			f=$((f + 1))
-			problems+=("no result $glob (tests/vm/parts.list)")
-		fi
-	done < <(awk -v p="$part" '$1 == p' "$here/parts.list")
-	if [ "$pass_other" = 0 ]; then
-		f=$((f + 1))
-		problems+=("nothing passed but san/reports")
-	fi
-}
-
 # The test scenario boots once per part, each part within its own time
 # limit, so one slow part cannot starve the others of theirs.
 # (The storms are x86-only. On arm64 the iso part is opt-in,
@@ -289,7 +224,7 @@ total_p=0 total_f=0 total_s=0 total_r=0 exit_status=0
 for part in "${parts[@]}"; do
 	if [ "$part" = iso ] && [ -n "$iso_skip" ]; then
 		echo "vm: part iso skipped, not booted: $iso_skip"
-		if allowed skip iso "$iso_skip"; then
+		if allowed skip iso "not booted: $iso_skip"; then
 			total_s=$((total_s + 1))
 			write_result iso 0 0 1 "skip iso: not booted: $iso_skip"
 		else
@@ -305,5 +240,7 @@ for part in "${parts[@]}"; do
 done
 echo "vm: cycle $(since "$t_start") s (cache + initramfs $t_prep s)"
 [ "$total_r" = 0 ] || echo "vm: $total_r check(s) retried (tests/vm/skips.list allows it; listed above)"
+echo "vm: the only skips and retries allowed (tests/vm/skips.list):"
+grep -v -e '^#' -e '^$' "$here/skips.list" | sed 's/^/  /'
 echo "vm: $total_p passed, $total_f failed, $total_s skipped"
 exit "$exit_status"
