@@ -74,6 +74,6 @@ while IFS= read -r line; do
 done <"$list"
 
 echo "mutation -> caught by"
-awk -F '\t' '{ printf "  %-48s %s\n", $1, $2 }' "$table"
+awk -F '\t' '{ printf "  %-54s %s\n", $1, $2 }' "$table"
 echo "mutate: $caught passed, $((survived + broken)) failed, 0 skipped"
 [ "$n" -gt 0 ] && [ "$survived" -eq 0 ] && [ "$broken" -eq 0 ]

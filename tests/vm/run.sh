@@ -204,6 +204,7 @@ boot() {
 	fi
 	for line in "${problems[@]}"; do echo "vm: ${part:-$mode}: FAIL $line"; done
 	for line in "${notes[@]}"; do echo "vm: ${part:-$mode}: $line"; done
+	# shellcheck disable=SC2154 # p, s, r: set by judge (judge.sh)
 	echo "vm: ${part:-$mode}: $p passed, $f failed, $s skipped, $r retried in $t_run s; log: ${log#"$repo"/}"
 	[ -z "$part" ] || write_result "$part" "$p" "$f" "$s" \
 		"${problems[@]/#/failed $part: }" "${notes[@]}"

@@ -346,6 +346,9 @@ static void test_utf8(void **state)
 	assert_false(fg_utf8_check("\xed\xa0\x80", 3, NULL));        /* surrogate */
 	assert_false(fg_utf8_check("\xf4\x90\x80\x80", 4, NULL));    /* > U+10FFFF */
 	assert_false(fg_utf8_check("\xc3", 1, NULL));                /* truncated */
+	/* Cut by len, not by a NUL: the bytes after len must not complete it. */
+	assert_false(fg_utf8_check("ab\xc3\xa9", 3, NULL));
+	assert_false(fg_utf8_check("\xf0\x9f\x98\x80", 3, NULL));
 	assert_false(fg_utf8_check("\x80", 1, NULL));                /* lone continuation */
 	assert_true(fg_ascii_printable("WINUSB"));
 	assert_false(fg_ascii_printable("tab\there"));
