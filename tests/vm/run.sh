@@ -20,7 +20,7 @@
 # status other than 0 is a failure, and a part name not in parts.list is an
 # error. With FFS_RESULTS=DIR (make test) each part's verdict also goes to
 # DIR/FFS_VM_RESULT-PART.txt (FFS_VM_RESULT: default vm-ARCH, or
-# vm-ARCH-SUITE with FFS_SUITE; another kernel's run names itself).
+# vm-ARCH-SUITE for another suite's kernel: vm-amd64-trixie).
 #
 # Environment: FFS_VM_TIMEOUT (seconds per boot; default 420),
 # FFS_VM_PARTS (the test parts to run; default "core iso reliability",
@@ -69,7 +69,10 @@ abort() {
 	echo "vm: 0 passed, 1 failed"
 	exit 1
 }
-result_prefix=${FFS_VM_RESULT:-vm-$arch${FFS_SUITE:+-$FFS_SUITE}}
+# Result files: vm-ARCH-PART, vm-ARCH-SUITE-PART for another suite's kernel.
+result_prefix=vm-$arch
+[ "$suite" = "$host_suite" ] || result_prefix="$result_prefix-$suite"
+result_prefix=${FFS_VM_RESULT:-$result_prefix}
 # judge and allowed: a part's results against parts.list and skips.list.
 . "$here/judge.sh"
 # write_result PART P F S [NOTE...]: the part's verdict for make test's sum.
