@@ -84,7 +84,7 @@ done
 # allows it for iso/ffs/* only), and a second such run fails. Any other
 # failure of the first run (a tool's exit status, no packets at all, bytes or
 # order wrong) stands.
-ISO_STALL_SIGNS='lost [0-9?]+, empty|[0-9?]+ of [0-9]+ packets shorter|packets in [0-9]+ s, fewer than'
+ISO_STALL_SIGNS='lost [0-9?]+, empty|[0-9?]+ of [0-9]+ packets shorter|[0-9]+ packets in [0-9]+ s, fewer than'
 iso_retry() {
 	local first
 	isostream_run "$1" "$2" "${3:-$ISO_SECONDS}"
