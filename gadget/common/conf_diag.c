@@ -5,38 +5,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/conf_diag.h"
+#include "common/conf_text.h"
+#include "common/sysfile.h"
 
 int fg_conf_read(struct fg_conf_diag *d, config_t *cfg)
 {
-	FILE *f = fopen(d->path, "re");
-	int rc = 0;
+	char *text, *wide;
+	size_t len;
+	int rc = fg_read_regular(d->path, FG_CONF_FILE_MAX, &text, &len);
 
-	if (!f) {
-		rc = -errno;
-		if (d->err && d->errlen)
-			snprintf(d->err, d->errlen, "%s: %s", d->path, strerror(errno));
+	if (rc < 0) {
+		if (d->err && d->errlen) {
+			if (rc == -EINVAL)
+				snprintf(d->err, d->errlen, "%s: not a regular file", d->path);
+			else if (rc == -EFBIG)
+				snprintf(d->err, d->errlen, "%s: larger than %u bytes", d->path,
+					 FG_CONF_FILE_MAX);
+			else if (rc == -EILSEQ)
+				snprintf(d->err, d->errlen, "%s: contains a NUL byte", d->path);
+			else
+				snprintf(d->err, d->errlen, "%s: %s", d->path, strerror(-rc));
+		}
+		return rc == -EILSEQ ? -EINVAL : rc;
+	}
+	rc = fg_conf_text_prepare(text, d->path, &wide, d->err, d->errlen);
+	free(text);
+	if (rc < 0)
 		return rc;
-	}
-	/* libconfig's scanner exits the whole process on a read error (a directory). */
-	struct stat st;
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (d->err && d->errlen)
-			snprintf(d->err, d->errlen, "%s: not a regular file", d->path);
-		fclose(f);
-		return -EINVAL;
-	}
 	config_init(cfg);
-	if (config_read(cfg, f) != CONFIG_TRUE) {
+	if (config_read_string(cfg, wide) != CONFIG_TRUE) {
 		if (d->err && d->errlen)
 			snprintf(d->err, d->errlen, "%s:%d: %s", d->path, config_error_line(cfg),
 				 config_error_text(cfg));
 		config_destroy(cfg);
 		rc = -EINVAL;
 	}
-	fclose(f);
+	free(wide);
 	return rc;
 }
 

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Board profiles and schemes are a few KiB; larger files are refused. */
+#define FG_CONF_FILE_MAX (1u << 20)
+
 struct fg_conf_diag {
 	const char *path;       /* file name used in messages */
 	char *err;              /* may be NULL */
@@ -24,9 +27,10 @@ struct fg_conf_diag {
 };
 
 /*
- * Reads the file d->path into cfg (config_init'ed here): 0, and cfg is the
+ * Reads the regular file d->path into cfg (config_init'ed here), its
+ * integers widened to CONFIG_TYPE_INT64 (conf_text.h): 0, and cfg is the
  * caller's to config_destroy; or a negative errno, cfg destroyed, and
- * "path: <strerror>" or "path:line: <libconfig's message>" in d->err.
+ * "path: <problem>" or "path:line: <problem>" in d->err.
  */
 int fg_conf_read(struct fg_conf_diag *d, config_t *cfg);
 

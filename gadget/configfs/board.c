@@ -13,15 +13,17 @@
 #include <string.h>
 
 #include "common/conf_diag.h"
+#include "common/conf_text.h"
 #include "configfs/board.h"
 
 static int get_uint(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		    unsigned max, unsigned *out)
 {
-	if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 0 ||
-	    (unsigned)config_setting_get_int(s) > max)
+	long long v;
+
+	if (!fg_conf_int(s, &v) || v < 0 || v > max)
 		return fg_conf_fail(p, s, "%s must be an integer 0..%u", what, max);
-	*out = (unsigned)config_setting_get_int(s);
+	*out = (unsigned)v;
 	return 0;
 }
 

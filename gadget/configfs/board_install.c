@@ -24,14 +24,21 @@ struct text {
 
 static int read_text(const char *path, struct text *t)
 {
-	FILE *f = fopen(path, "re");
+	int fd = fg_open_regular(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	char buf[4096];
 	size_t n;
 
 	t->data = NULL;
 	t->len = 0;
+	if (fd >= 0 && !f)
+		close(fd);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
 	if (!f)
-		return errno == ENOENT ? 0 : -errno;
+		return -ENOMEM;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		char *d = realloc(t->data, t->len + n + 1);
 

@@ -16,6 +16,7 @@
 #include <usbg/usbg.h>
 
 #include "common/conf_diag.h"
+#include "common/conf_text.h"
 #include "configfs/scheme.h"
 
 static char *join_dir(const char *base_file, const char *rel)
@@ -52,9 +53,10 @@ static int get_ms(struct fg_conf_diag *p, const config_setting_t *s, const char 
 		  unsigned *ms)
 {
 	double v;
+	long long i;
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT)
-		v = config_setting_get_int(s);
+	if (fg_conf_int(s, &i))
+		v = (double)i;
 	else if (config_setting_type(s) == CONFIG_TYPE_FLOAT)
 		v = config_setting_get_float(s);
 	else
@@ -69,19 +71,17 @@ static int get_ms(struct fg_conf_diag *p, const config_setting_t *s, const char 
 static int get_mode(struct fg_conf_diag *p, const config_setting_t *s, const char *what,
 		    unsigned *mode)
 {
-	long v;
+	long long v;
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		const char *str = config_setting_get_string(s);
 		char *end;
 
 		errno = 0;
-		v = strtol(str, &end, 8);
+		v = strtoll(str, &end, 8);
 		if (errno || end == str || *end)
 			return fg_conf_fail(p, s, "%s '%s' is not an octal mode", what, str);
-	} else if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		v = config_setting_get_int(s);
-	} else {
+	} else if (!fg_conf_int(s, &v)) {
 		return fg_conf_fail(p, s, "%s must be an octal string such as \"0660\"", what);
 	}
 	if (v <= 0 || v > 07777)
@@ -95,11 +95,11 @@ static int get_owner(struct fg_conf_diag *p, const config_setting_t *s, bool gro
 {
 	const char *what = group ? "group" : "user";
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		int v = config_setting_get_int(s);
+	long long v;
 
-		if (v < 0)
-			return fg_conf_fail(p, s, "%s must be a name or an id >= 0", what);
+	if (fg_conf_int(s, &v)) {
+		if (v < 0 || v > 0xfffffffe)
+			return fg_conf_fail(p, s, "%s must be a name or an id 0..4294967294", what);
 		if (group)
 			sc->gid = (gid_t)v, sc->has_gid = true;
 		else
@@ -141,9 +141,9 @@ static int parse_os_desc(struct fg_conf_diag *p, const config_setting_t *g, stru
 		const char *k = config_setting_name(s);
 
 		if (strcmp(k, "vendor_code") == 0) {
-			int v = config_setting_get_int(s);
+			long long v;
 
-			if (config_setting_type(s) != CONFIG_TYPE_INT || v < 1 || v > 255)
+			if (!fg_conf_int(s, &v) || v < 1 || v > 255)
 				return fg_conf_fail(p, s, "os_desc.vendor_code must be 0x01..0xff");
 			sc->os_vendor_code = (uint8_t)v;
 		} else if (strcmp(k, "qw_sign") == 0) {
@@ -154,11 +154,12 @@ static int parse_os_desc(struct fg_conf_diag *p, const config_setting_t *g, stru
 						    "os_desc.qw_sign must be 7 characters (\"MSFT100\")");
 			strcpy(sc->os_qw_sign, v);
 		} else if (strcmp(k, "config") == 0) {
-			if (config_setting_type(s) != CONFIG_TYPE_INT ||
-			    config_setting_get_int(s) < 1 || config_setting_get_int(s) > 255)
+			long long v;
+
+			if (!fg_conf_int(s, &v) || v < 1 || v > 255)
 				return fg_conf_fail(p, s,
 						    "os_desc.config must be a configuration id 1..255");
-			sc->os_config = config_setting_get_int(s);
+			sc->os_config = (int)v;
 		} else {
 			return fg_conf_fail(p, s, "os_desc: unknown key '%s' (vendor_code, "
 					    "qw_sign, config)", k);
@@ -315,9 +316,9 @@ static int parse_configs(struct fg_conf_diag *p, const config_setting_t *configs
 	for (int i = 0; i < config_setting_length(configs); i++) {
 		const config_setting_t *c = config_setting_get_elem(configs, (unsigned)i);
 		const config_setting_t *fl = config_setting_get_member(c, "functions");
-		int id;
+		long long id;
 
-		if (config_setting_lookup_int(c, "id", &id) == CONFIG_TRUE && id == sc->os_config)
+		if (fg_conf_int(config_setting_get_member(c, "id"), &id) && id == sc->os_config)
 			os_config_found = true;
 		if (!fl)
 			continue;

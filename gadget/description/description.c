@@ -17,6 +17,8 @@
 #include "description/description.h"
 #include "description/description_parse.h"
 #include "description/usb_rules.h"
+#include "common/conf_text.h"
+#include "common/sysfile.h"
 
 /*
  * The kernel's composite layer builds each configuration descriptor in one
@@ -236,6 +238,7 @@ int fg_description_parse(const char *text, const char *source_name, struct fg_mo
 	};
 	const config_setting_t *fn;
 	config_t cfg;
+	char *wide;
 	int ret;
 
 	if (!out)
@@ -253,9 +256,17 @@ int fg_description_parse(const char *text, const char *source_name, struct fg_mo
 	ret = check_text(&p, text);
 	if (ret < 0)
 		return ret;
+	ret = fg_conf_text_prepare(text, p.source, &wide, p.err, p.errlen);
+	if (ret < 0) {
+		if (ret == -ENOMEM)
+			snprintf(p.err, p.errlen, "%s: out of memory", p.source);
+		return ret;
+	}
 
 	config_init(&cfg);
-	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+	ret = config_read_string(&cfg, wide);
+	free(wide);
+	if (ret != CONFIG_TRUE) {
 		snprintf(p.err, p.errlen, "%s:%d: %s", p.source, config_error_line(&cfg),
 			 config_error_text(&cfg));
 		config_destroy(&cfg);
@@ -290,59 +301,30 @@ out:
 
 int fg_description_load(const char *path, struct fg_model **out, char *err, size_t errlen)
 {
-	struct stat st;
 	char *text;
-	size_t got = 0;
-	int fd, ret;
+	size_t len;
+	int ret;
 
 	if (!out || !path)
 		return -EINVAL;
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		set_message(err, errlen, path, "cannot open", -ret);
-		return ret;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		set_message(err, errlen, path, "not a regular file", EINVAL);
-		return -EINVAL;
-	}
-	if (st.st_size > (off_t)FG_DESCRIPTION_MAX) {
-		close(fd);
+	ret = fg_read_regular(path, FG_DESCRIPTION_MAX, &text, &len);
+	if (ret == -EINVAL) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s: %lld bytes; descriptions are limited to %u",
-				 path, (long long)st.st_size, FG_DESCRIPTION_MAX);
-		return -EFBIG;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	if (!text) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, text + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			close(fd);
-			free(text);
-			set_message(err, errlen, path, "cannot read", -ret);
-			return ret;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	text[got] = '\0';
-	if (strlen(text) != got) {
-		free(text);
+			snprintf(err, errlen, "%s: not a regular file", path);
+	} else if (ret == -EFBIG) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: descriptions are limited to %u bytes", path,
+				 FG_DESCRIPTION_MAX);
+	} else if (ret == -EILSEQ) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: contains a NUL byte; descriptions are text", path);
-		return -EINVAL;
+		ret = -EINVAL;
+	} else if (ret < 0) {
+		set_message(err, errlen, path, "cannot open", -ret);
 	}
+	if (ret < 0)
+		return ret;
 	ret = fg_description_parse(text, path, out, err, errlen);
 	free(text);
 	return ret;

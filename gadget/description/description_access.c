@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/conf_text.h"
 #include "description/description_parse.h"
 
 int fg_fail(struct fg_parse *p, const config_setting_t *at, const char *fmt, ...)
@@ -81,13 +82,14 @@ int fg_int_value(struct fg_parse *p, const config_setting_t *s, const char *what
 {
 	long long v;
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT)
-		v = config_setting_get_int(s);
-	else if (config_setting_type(s) == CONFIG_TYPE_INT64)
-		v = config_setting_get_int64(s);
-	else
+	if (!fg_conf_int(s, &v))
 		return fg_fail(p, s, "%s: '%s' must be an integer, not %s", what, field,
 			       type_name(s));
+	/* Written in hex, quoted in hex: the number the user wrote. */
+	if ((v < min || v > max) && min >= 0 && config_setting_get_format(s) == CONFIG_FORMAT_HEX)
+		return fg_fail(p, s, "%s: '%s' 0x%llx out of range 0x%llx..0x%llx", what, field,
+			       (unsigned long long)v, (unsigned long long)min,
+			       (unsigned long long)max);
 	if (v < min || v > max)
 		return fg_fail(p, s, "%s: '%s' %lld out of range %lld..%lld", what, field, v,
 			       min, max);

@@ -14,6 +14,7 @@
 
 #include <linux/usb/ch9.h>
 
+#include "common/sysfile.h"
 #include "description/description_parse.h"
 #include "description/usb_rules.h"
 
@@ -389,15 +390,15 @@ static int read_report_file(struct fg_parse *p, const config_setting_t *at, cons
 		snprintf(path, sizeof(path), "%s", name);
 	else
 		snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - p->source), p->source, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		fg_fail(p, at, "%s: 'report_file' \"%s\": %s", what, name, strerror(err));
-		return -err;
+	fd = fg_open_regular(path);
+	if (fd < 0 && fd != -EINVAL) {
+		fg_fail(p, at, "%s: 'report_file' \"%s\": %s", what, name, strerror(-fd));
+		return fd;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 ||
 	    st.st_size > (off_t)HID_REPORT_MAX) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return fg_fail(p, at, "%s: 'report_file' \"%s\" must be a regular file of 1..%u bytes",
 			       what, name, HID_REPORT_MAX);
 	}

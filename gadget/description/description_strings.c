@@ -12,8 +12,12 @@
 #include "common/utf8.h"
 #include "description/description_parse.h"
 
-/* A string descriptor holds at most (255 - 2) / 2 UTF-16 units. */
-#define STRING_UNITS_MAX 126
+/*
+ * The kernel's usb_gadget_get_string() (drivers/usb/gadget/usbstring.c)
+ * cuts the UTF-8 text at USB_MAX_STRING_LEN (126) bytes before converting
+ * it, so the limit the host sees is in bytes of UTF-8, not UTF-16 units.
+ */
+#define STRING_BYTES_MAX 126
 
 static int key_index(const struct fg_strings *st, const char *key)
 {
@@ -76,10 +80,11 @@ static int parse_text(struct fg_parse *p, const config_setting_t *s, const char 
 	text = config_setting_get_string(s);
 	if (!fg_utf8_check(text, strlen(text), &units))
 		return fg_fail(p, s, "%s: '%s' is not valid UTF-8", what, key);
-	if (units > STRING_UNITS_MAX)
+	if (strlen(text) > STRING_BYTES_MAX)
 		return fg_fail(p, s,
-			       "%s: '%s' is %zu UTF-16 units long; a string descriptor holds at most %d",
-			       what, key, units, STRING_UNITS_MAX);
+			       "%s: '%s' is %zu bytes of UTF-8; the kernel sends at most %d "
+			       "(usb_gadget_get_string cuts the rest)",
+			       what, key, strlen(text), STRING_BYTES_MAX);
 	st->text[lang_index][idx] = strdup(text);
 	return st->text[lang_index][idx] ? 0 : -ENOMEM;
 }

@@ -341,6 +341,24 @@ static void bad_profiles(void **state)
 	unlink(path);
 }
 
+/* A FIFO (no writer) would block open() for ever: refused without opening it blocking. */
+static void fifo_profile_is_refused(void **state)
+{
+	char dir[] = "/tmp/fg-board-fifo-XXXXXX", fifo[256], err[512] = "";
+	struct fg_board b;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/x.conf", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	assert_int_equal(fg_board_load(fifo, &b, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(fifo);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +369,7 @@ int main(void)
 		cmocka_unit_test(budget_per_direction_and_fifos),
 		cmocka_unit_test(install_idempotent),
 		cmocka_unit_test(bad_profiles),
+		cmocka_unit_test(fifo_profile_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -298,6 +298,39 @@ static void test_load_io_errors(void **state)
 	unlink(path);
 }
 
+/*
+ * A FIFO with no writer blocks a plain open() for ever: the description
+ * and a report_file must be refused as "not a regular file" instead.  The
+ * alarm turns a hang into a failed test.
+ */
+static void test_fifo_refused(void **state)
+{
+	char dir[] = "/tmp/fg-fifo-XXXXXX", fifo[256], conf[256], err[512] = "";
+	struct fg_model *m = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(conf, sizeof(conf), "%s/mouse.conf", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	assert_int_equal(fg_description_load(fifo, &m, err, sizeof(err)), -EINVAL);
+	assert_null(m);
+	assert_non_null(strstr(err, "not a regular file"));
+
+	tmp_write(conf, "function = { name = \"m\"; personality = \"hid\"; interfaces = (\n"
+		  "  { class = 3; hid = { report_file = \"fifo\"; };\n"
+		  "    endpoints = ( { name = \"in\"; address = 0x81; type = \"interrupt\";"
+		  " maxpacket = 4; } ); } ); };\n");
+	assert_int_equal(fg_description_load(conf, &m, err, sizeof(err)), -EINVAL);
+	assert_null(m);
+	assert_non_null(strstr(err, "'report_file' \"fifo\" must be a regular file"));
+	alarm(0);
+	unlink(conf);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 static void test_hid_report_file(void **state)
 {
 	static const uint8_t report[] = { 0x05, 0x01, 0x09, 0x02, 0xa1, 0x01, 0xc0 };
@@ -368,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_descriptors_load),
 		cmocka_unit_test(test_good_examples_load),
 		cmocka_unit_test(test_bad_corpus),
+		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_gadget_zero_model),
 		cmocka_unit_test(test_two_alts_model),
 		cmocka_unit_test(test_iso_model),

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -160,6 +161,9 @@ static void refusals(void **state)
 		  "only ffs functions take an ffsgadget group" },
 		{ "ffsgadget = { os_desc = { vendor_code = 0; }; };\nconfigs = ( { id = 1; name = \"c\"; } );",
 		  ":1: os_desc.vendor_code must be 0x01..0xff" },
+		/* 2^32 + 0xcd: libconfig 1.5 alone would keep 0xcd. */
+		{ "ffsgadget = { os_desc = { vendor_code = 0x1000000cd; }; };\nconfigs = ( { id = 1; name = \"c\"; } );",
+		  ":1: os_desc.vendor_code must be 0x01..0xff" },
 		{ "ffsgadget = { os_desc = { config = 3; }; };\nconfigs = ( { id = 1; name = \"c\"; } );",
 		  "ffsgadget.os_desc.config 3 is not in configs" },
 		{ "ffsgadget = { rmode = \"0778\"; };", ":1: rmode '0778' is not an octal mode" },
@@ -202,6 +206,24 @@ static void directory_is_refused(void **state)
 	assert_string_equal(err, FG_SOURCE_DIR "/configs: not a regular file");
 }
 
+/* A FIFO (no writer) would block open() for ever: refused without opening it blocking. */
+static void fifo_is_refused(void **state)
+{
+	char dir[] = "/tmp/fg-scheme-fifo-XXXXXX", fifo[256], err[512] = "";
+	struct fg_scheme s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/x.scheme", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	assert_int_equal(fg_scheme_load(fifo, &s, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(fifo);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +232,7 @@ int main(void)
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(missing_file),
 		cmocka_unit_test(directory_is_refused),
+		cmocka_unit_test(fifo_is_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

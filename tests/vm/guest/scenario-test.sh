@@ -128,6 +128,7 @@ part_wanted iso && . /guest/scenario-iso.sh
 if part_wanted reliability && [ -x /bin/ffsgadget ] && [ "$(uname -m)" = x86_64 ]; then
 	[ ! -x /bin/fg-hostile ] || (. /guest/scenario-hostile.sh)
 	(. /guest/scenario-refusal.sh)
+	(. /guest/scenario-strings.sh)
 	(. /guest/scenario-storm.sh)
 fi
 san_check san/reports
