@@ -305,6 +305,11 @@ struct fgh_stream {
 /* Allocates transfers and buffers.  0 or a LIBUSB_ERROR. */
 int fgh_stream_init(struct fgh_stream *s, libusb_device_handle *h, const struct fgh_stream_cfg *cfg);
 void fgh_stream_free(struct fgh_stream *s);
+/*
+ * Accounts (and verifies) the data of a transfer that came back with
+ * t->status; on_complete's accounting, exposed for the tests.
+ */
+void fgh_stream_account(struct fgh_stream *s, struct libusb_transfer *t);
 /* The stream's i-th transfer (i < nx), as set up. */
 const struct libusb_transfer *fgh_stream_transfer(const struct fgh_stream *s, unsigned i);
 

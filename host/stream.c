@@ -15,7 +15,11 @@
  * what is busy, keep handling events until every callback has run.
  *
  * Statuses: COMPLETED is accounted and verified; CANCELLED is accounted (its
- * data is real) but is not a transfer; TIMED_OUT, ERROR and OVERFLOW count as
+ * data is real) but is not a transfer: for iso, the packets up to its last
+ * one with data were on the bus and are accounted and verified like any
+ * (their sequence numbers are not lost); the packets after it cannot be
+ * told apart from slots never serviced (both read back status 0, length 0)
+ * and are not counted at all; TIMED_OUT, ERROR and OVERFLOW count as
  * errors and the stream carries on unless they repeat; STALL stops the stream
  * (clearing a halt is synchronous, impossible in a callback); NO_DEVICE
  * marks the device lost and stops everything.
@@ -164,8 +168,9 @@ static int submit(struct fgh_xfer *x)
 	return 0;
 }
 
-/* Bytes, short counts and verification of the data a transfer moved. */
-static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_short)
+/* Bytes, short counts and verification of the data a transfer (its first packets) moved. */
+static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_short,
+		    int packets)
 {
 	bool in = fgh_stream_is_in(s);
 
@@ -182,7 +187,7 @@ static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_
 			s->c.mismatched += fgh_pattern_check(&s->pat, t->buffer, (size_t)t->actual_length);
 		return;
 	}
-	for (int i = 0; i < t->num_iso_packets; i++) {
+	for (int i = 0; i < packets; i++) {
 		const struct libusb_iso_packet_descriptor *d = &t->iso_packet_desc[i];
 
 		s->c.packets++;
@@ -202,6 +207,36 @@ static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_
 	}
 }
 
+/* A cancelled iso transfer: the packets up to the last that carried data. */
+static int iso_packets_serviced(const struct libusb_transfer *t)
+{
+	int n = t->num_iso_packets;
+
+	while (n > 0 && !(t->iso_packet_desc[n - 1].status == LIBUSB_TRANSFER_COMPLETED &&
+			  t->iso_packet_desc[n - 1].actual_length > 0))
+		n--;
+	return n;
+}
+
+void fgh_stream_account(struct fgh_stream *s, struct libusb_transfer *t)
+{
+	switch (t->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		account(s, t, true, t->num_iso_packets);
+		break;
+	case LIBUSB_TRANSFER_CANCELLED:
+		account(s, t, false, is_iso(s) ? iso_packets_serviced(t) : 0);
+		break;
+	case LIBUSB_TRANSFER_NO_DEVICE:
+	case LIBUSB_TRANSFER_STALL:
+		break;
+	default:   /* TIMED_OUT, ERROR, OVERFLOW */
+		if (!is_iso(s))
+			account(s, t, false, 0);
+		break;
+	}
+}
+
 static void LIBUSB_CALL on_complete(struct libusb_transfer *t)
 {
 	struct fgh_xfer *x = t->user_data;
@@ -215,13 +250,12 @@ static void LIBUSB_CALL on_complete(struct libusb_transfer *t)
 	case LIBUSB_TRANSFER_COMPLETED:
 		s->c.transfers++;
 		fgh_hist_add(&s->c.latency, now - x->submit_ns);
-		account(s, t, true);
+		fgh_stream_account(s, t);
 		s->consecutive_errors = 0;
 		break;
 	case LIBUSB_TRANSFER_CANCELLED:
 		s->c.cancelled++;
-		if (!is_iso(s))
-			account(s, t, false);
+		fgh_stream_account(s, t);
 		break;
 	case LIBUSB_TRANSFER_NO_DEVICE:
 		s->lost = true;
@@ -236,8 +270,7 @@ static void LIBUSB_CALL on_complete(struct libusb_transfer *t)
 	default:   /* TIMED_OUT, ERROR, OVERFLOW */
 		s->c.errors++;
 		s->last_error = (int)t->status;
-		if (!is_iso(s))
-			account(s, t, false);
+		fgh_stream_account(s, t);
 		if (++s->consecutive_errors >= MAX_CONSECUTIVE_ERRORS)
 			s->stopping = true;
 		break;

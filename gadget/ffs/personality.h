@@ -115,6 +115,12 @@ struct fg_option_spec {
  * consume_out: len bytes arrived on the OUT endpoint ep.  len may be 0
  *   (a zero-length packet is data, not end of file).
  *
+ * complete_in: an IN request that fill_in gave asked bytes has completed:
+ *   res >= 0 bytes went to the host, or a negative errno (-ESHUTDOWN,
+ *   -ECONNRESET: cancelled, nothing sent).  What was sent is counted here,
+ *   not at fill_in: up to a whole queue of filled requests may still be in
+ *   flight, or be cancelled.
+ *
  * create: allocate the state for a model whose options already passed the
  *   table (options).  What the table cannot say (a role per HID interface,
  *   an iso endpoint to stream on) is checked here: on error return a
@@ -144,6 +150,7 @@ struct fg_personality {
 			  int refill);
 	void (*consume_out)(void *state, const struct fg_ep_info *ep, const uint8_t *buf,
 			    size_t len);
+	void (*complete_in)(void *state, const struct fg_ep_info *ep, size_t asked, long res);
 	void (*report)(void *state, FILE *out);
 	int (*start)(void *state, struct fg_engine *e);
 	void (*stop)(void *state);

@@ -146,6 +146,10 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 				for (int i = done; i < done + rc; i++)
 					((struct fg_request *)batch[i]->data)->in_flight = true;
 				s->in_flight += (unsigned)rc;
+				if (s->info.desc->type == FG_EP_ISO) {
+					s->submitted_ns = fg_now_ns();
+					s->queued_at_submit = s->in_flight;
+				}
 				done += rc;
 				continue;
 			}
@@ -166,8 +170,14 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 
 	r->in_flight = false;
 	s->in_flight--;
+	if (fg_ep_is_in(s->info.desc) && p->complete_in)
+		p->complete_in(pstate, &s->info, r->len, res);
 	if (!s->in_flight && s->enabled && s->info.desc->type == FG_EP_ISO && res >= 0) {
-		s->empty_since_ns = fg_now_ns();
+		uint64_t now = fg_now_ns();
+		uint64_t dry = s->submitted_ns + (uint64_t)s->queued_at_submit *
+						 s->info.interval_us * 1000u;
+
+		s->empty_since_ns = s->submitted_ns && dry < now ? dry : now;
 		s->empty_generation = s->generation;
 	}
 	if (res >= 0) {

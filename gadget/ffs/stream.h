@@ -15,10 +15,16 @@
  *            is enabled, straight back in flight.
  *
  * Iso streams count the service intervals during which the ring was empty
- * (all requests completed, none resubmitted: a slow personality, or a
- * source with nothing to send), from the reap of the last completion to the
- * next submission.  Requests completed but not yet reaped are not seen, so
- * this is a lower bound; a ring that never empties counts nothing.
+ * (all requests completed, none resubmitted: a slow personality, a source
+ * with nothing to send, or a daemon that reaps late), from the moment the
+ * kernel sent the last queued request to the next submission.  The bus
+ * takes one request per service interval, so the kernel's queue runs dry
+ * at the latest submission's time plus one interval per request then in
+ * flight; the reap that shows the ring empty may come much later (a late
+ * daemon, the usual cause of underruns), and counting from the reap would
+ * miss that time.  The count assumes the host polls every interval while
+ * the ring is empty (as it must for the ring to have drained); a ring that
+ * never empties counts nothing.
  *
  * Endpoint files are non-blocking: submitting on a disabled endpoint fails
  * at once with -EAGAIN instead of blocking the loop, and the request stays
@@ -79,6 +85,9 @@ struct fg_stream {
 	 */
 	uint64_t empty_since_ns;
 	unsigned empty_generation;
+	/* Iso: when the latest io_submit succeeded, and how many were in flight after it. */
+	uint64_t submitted_ns;
+	unsigned queued_at_submit;
 };
 
 /* Allocates depth requests of buffer_size bytes; page-aligned buffers. */

@@ -39,9 +39,9 @@
  * (one request each); seq numbers count chunks.
  */
 struct iso_counters {
-	uint64_t in_packets;      /* IN intervals sent with data */
-	uint64_t in_bytes;
-	uint64_t in_idle;         /* zero-length by design: rate below the interval rate */
+	uint64_t in_packets;      /* IN requests completed with data: intervals sent */
+	uint64_t in_bytes;        /* bytes those completions report sent */
+	uint64_t in_idle;         /* completed zero-length by design: rate below the interval rate */
 	uint64_t in_starved;      /* the source had nothing when a request was free */
 	uint64_t in_underruns;    /* intervals with no IN request queued (engine estimate) */
 	uint64_t in_short;        /* IN requests completed short */

@@ -434,7 +434,6 @@ static size_t iso_fill_in(void *state, const struct fg_ep_info *ep, uint8_t *buf
 	if (!iso_rate_due(s->k, s->rate, per_second) || (s->source == SOURCE_FD && s->src_eof &&
 							  s->ring_len < len)) {
 		s->k++;
-		s->c.in_idle++;
 		return 0;
 	}
 	if (s->source == SOURCE_GENERATOR) {
@@ -453,9 +452,22 @@ static size_t iso_fill_in(void *state, const struct fg_ep_info *ep, uint8_t *buf
 		return FG_FILL_NONE;
 	}
 	s->k++;
-	s->c.in_packets++;
-	s->c.in_bytes += len;
 	return len;
+}
+
+/* Sent is what completed: a filled request may still be cancelled (stop, reset, unbind). */
+static void iso_complete_in(void *state, const struct fg_ep_info *ep, size_t asked, long res)
+{
+	struct isostream *s = state;
+
+	if ((long)ep->index != s->in_index || res < 0)
+		return;
+	if (asked == 0) {
+		s->c.in_idle++;
+	} else {
+		s->c.in_packets += res > 0;
+		s->c.in_bytes += (uint64_t)res;
+	}
 }
 
 static void iso_consume_out(void *state, const struct fg_ep_info *ep, const uint8_t *buf,
@@ -571,6 +583,7 @@ const struct fg_personality fg_isostream_personality = {
 	.enable = iso_enable,
 	.fill_in = iso_fill_in,
 	.consume_out = iso_consume_out,
+	.complete_in = iso_complete_in,
 	.report = iso_report,
 	.start = iso_start_hook,
 	.stop = iso_stop_hook,

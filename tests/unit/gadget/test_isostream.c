@@ -199,26 +199,38 @@ static void packet_size_and_rate(void **st)
 	struct fixture *f = *st;
 	uint8_t buf[3072], reply[256];
 	unsigned data = 0, empty = 0;
+	size_t asked[801];
 	struct iso_counters c;
 
 	assert_int_equal(vendor(f, ISO_REQ_START, 1, NULL, 0), 0);
-	assert_int_equal(f->p->fill_in(f->state, &f->in, buf, sizeof(buf), 1), 3072);
+	asked[0] = f->p->fill_in(f->state, &f->in, buf, sizeof(buf), 1);
+	assert_int_equal(asked[0], 3072);
 	assert_int_equal(le32(buf + 2048), 2);
 	assert_int_equal(vendor(f, ISO_REQ_SET_PACKET, 1000, NULL, 0), 0);
 	assert_int_equal(vendor(f, ISO_REQ_SET_RATE, 4000, NULL, 0), 0);
-	for (int i = 0; i < 800; i++) {
+	for (int i = 1; i <= 800; i++) {
 		size_t n = f->p->fill_in(f->state, &f->in, buf, sizeof(buf), 0);
 
 		assert_true(n == 0 || n == 1000);
 		n ? data++ : empty++;
+		asked[i] = n;
 	}
 	assert_int_equal(data, 400);
 	assert_int_equal(empty, 400);
+	/* Filled is not sent: nothing has completed yet. */
 	assert_int_equal(vendor(f, ISO_REQ_GET_COUNTERS, 0, reply, sizeof(reply)), ISO_COUNTERS_LEN);
 	assert_int_equal(iso_counters_decode(reply, ISO_COUNTERS_LEN, &c, NULL), 0);
-	assert_int_equal(c.in_packets, 401);
-	assert_int_equal(c.in_bytes, 3072 + 400 * 1000);
-	assert_int_equal(c.in_idle, 400);
+	assert_int_equal(c.in_packets, 0);
+	assert_int_equal(c.in_bytes, 0);
+	assert_int_equal(c.in_idle, 0);
+	/* The first 601 complete; the last 200 (100 with data) are cancelled. */
+	for (int i = 0; i <= 800; i++)
+		f->p->complete_in(f->state, &f->in, asked[i], i <= 600 ? (long)asked[i] : -ESHUTDOWN);
+	assert_int_equal(vendor(f, ISO_REQ_GET_COUNTERS, 0, reply, sizeof(reply)), ISO_COUNTERS_LEN);
+	assert_int_equal(iso_counters_decode(reply, ISO_COUNTERS_LEN, &c, NULL), 0);
+	assert_int_equal(c.in_packets, 301);
+	assert_int_equal(c.in_bytes, 3072 + 300 * 1000);
+	assert_int_equal(c.in_idle, 300);
 }
 
 /* The OUT sink counts packets, short ones, and gaps in the host's numbers. */

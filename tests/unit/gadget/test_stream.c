@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -108,6 +109,67 @@ static void out_data_reaches_the_personality(void **state)
 	assert_int_equal(f.s.stats.ep.transfers, 1);
 }
 
+struct in_log {
+	unsigned calls;
+	size_t asked;
+	long res;
+};
+
+static void log_in(void *state, const struct fg_ep_info *ep, size_t asked, long res)
+{
+	struct in_log *l = state;
+
+	(void)ep;
+	l->calls++;
+	l->asked = asked;
+	l->res = res;
+}
+
+static const struct fg_personality in_logger = { .name = "in", .complete_in = log_in };
+
+/* What the kernel reports for an IN request reaches the personality, cancels included. */
+static void in_completion_reaches_the_personality(void **state)
+{
+	struct fixture f;
+	struct in_log l = { 0 };
+
+	(void)state;
+	setup_stream(&f, 0x81);
+	f.r.len = 40;
+	fg_stream_complete(&f.r, 40, &in_logger, &l);
+	assert_int_equal(l.calls, 1);
+	assert_int_equal(l.asked, 40);
+	assert_int_equal(l.res, 40);
+	f.r.in_flight = true;
+	f.s.in_flight = 1;
+	fg_stream_complete(&f.r, -ESHUTDOWN, &in_logger, &l);
+	assert_int_equal(l.calls, 2);
+	assert_int_equal(l.res, -ESHUTDOWN);
+}
+
+/*
+ * An iso ring submitted with 8 requests 100 ms ago and reaped only now ran
+ * dry 8 intervals (1 ms) after the submission, not now: the empty time the
+ * next submission accounts starts there (a late daemon's underruns count).
+ */
+static void iso_ring_ran_dry_when_the_bus_took_the_last(void **state)
+{
+	struct fixture f;
+	struct timespec ts;
+	uint64_t now;
+
+	(void)state;
+	setup_stream(&f, 0x81);
+	f.ep.type = FG_EP_ISO;
+	f.s.info.interval_us = 125;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	f.s.submitted_ns = now - 100000000u;
+	f.s.queued_at_submit = 8;
+	fg_stream_complete(&f.r, (long)f.r.len, &counter, &f);
+	assert_int_equal(f.s.empty_since_ns, now - 100000000u + 8 * 125000u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +177,8 @@ int main(void)
 		cmocka_unit_test(shutdown_is_a_cancel),
 		cmocka_unit_test(other_errors_count),
 		cmocka_unit_test(out_data_reaches_the_personality),
+		cmocka_unit_test(in_completion_reaches_the_personality),
+		cmocka_unit_test(iso_ring_ran_dry_when_the_bus_took_the_last),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
