@@ -171,7 +171,7 @@ static void check_kernel(struct doctor *d)
 	if (access(FG_CONFIGFS_GADGETS, F_OK) == 0) {
 		ok("configfs", "mounted, " FG_CONFIGFS_GADGETS " present");
 	} else if (has_filesystem("configfs")) {
-		warn(d, "configfs", "known but " FG_CONFIGFS_GADGETS " is missing",
+		warn(d, "configfs", "known, not mounted yet (no " FG_CONFIGFS_GADGETS ")",
 		     "up mounts it and loads libcomposite; by hand: mount -t configfs none "
 		     FG_CONFIGFS "; modprobe libcomposite");
 	} else {
@@ -405,7 +405,10 @@ int fg_cmd_doctor(int argc, char **argv)
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		printf("usage: ffsgadget doctor [SCHEME|DESCRIPTION...]\n"
 		       "  What the kernel offers (configfs, libcomposite, usb_f_fs, UDCs, get_alt),\n"
-		       "  and whether it accepts the descriptors of each description given.\n");
+		       "  and whether it accepts the descriptors of each description given.\n"
+		       "  Exit status: 1 when a piece is MISSING (or a description or scheme is\n"
+		       "  wrong), 0 otherwise; warnings (what 'up' loads or mounts by itself,\n"
+		       "  a probe that could not run) do not change it.\n");
 		return 0;
 	}
 	uname(&u);
