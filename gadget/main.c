@@ -241,14 +241,15 @@ static int cmd_help(int argc, char **argv)
 }
 
 static const struct command command_table[] = {
-	{ "describe", "[--hex] FILE", cmd_describe, "print a description as the host will see it" },
+	{ "describe", "[--hex] FILE", cmd_describe, "print a description's descriptors (addresses as requested)" },
 	{ "check", "FILE...", cmd_check, "validate descriptions (and their personality's options)" },
 	{ "run", "[OPTIONS] FILE MOUNT", cmd_run, "serve FILE on the FunctionFS mounted at MOUNT" },
 	{ "personalities", "", cmd_personalities, "list the device personalities" },
 	{ "up", "[OPTIONS] SCHEME", fg_cmd_up, "compose the gadget, start its daemons, bind" },
 	{ "down", "[NAME|SCHEME...]", fg_cmd_down, "unbind, stop, unmount, remove (all: no NAME)" },
 	{ "status", "[NAME]", fg_cmd_status, "gadgets, their daemons, the UDCs" },
-	{ "doctor", "[SCHEME|FILE...]", fg_cmd_doctor, "what the kernel offers, with fixes" },
+	{ "doctor", "[SCHEME|FILE...]", fg_cmd_doctor,
+	  "what the kernel offers, with fixes; exit status 1 when a piece is missing" },
 	{ "board", "list|show|install", fg_cmd_board, "board profiles (boards/)" },
 	{ "--version", "", cmd_version, "the version" },
 	{ "--help", "", cmd_help, "this text" },

@@ -547,6 +547,28 @@ static const char *description_for(const struct fg_up_options *o, const struct f
 	return f->description;
 }
 
+/*
+ * The endpoints whose address the UDC changed, from the daemon's ready file
+ * (engine.h: "endpoint NAME 0xDESCRIBED 0xASSIGNED" lines after the PID).
+ */
+static void print_moved_endpoints(const char *ready_file)
+{
+	int fd = fg_open_regular(ready_file);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	char line[256], name[64];
+	unsigned described, assigned;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "endpoint %63s 0x%x 0x%x", name, &described, &assigned) == 3 &&
+		    described != assigned)
+			printf("\n    endpoint %s: 0x%02x in the description, 0x%02x on the bus",
+			       name, described & 0xffu, assigned & 0xffu);
+	if (f)
+		fclose(f);
+}
+
 static int import_gadget(struct fg_scheme *s, usbg_state **st)
 {
 	usbg_gadget *g;
@@ -871,6 +893,7 @@ int fg_gadget_status(const char *run_dir, const char *only)
 				snprintf(path, sizeof(path), "%s/%s/%s.ready", run_dir, name, inst);
 				printf(", daemon %s %s", pid,
 				       access(path, F_OK) == 0 ? "ready" : "not ready");
+				print_moved_endpoints(path);
 			} else if (m.count) {
 				pid_t h[4];
 				size_t hn = fg_mount_holders(m.dir[0], h, 4);

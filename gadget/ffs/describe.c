@@ -52,7 +52,7 @@ static void print_endpoint(FILE *out, const struct fg_endpoint *ep, size_t index
 		attributes |= ((unsigned)ep->sync << 2) | ((unsigned)ep->usage << 4);
 	fprintf(out, "      Endpoint Descriptor:                 '%s' (FunctionFS ep%zu)\n",
 		ep->name, index + 1);
-	fprintf(out, "        bEndpointAddress     0x%02x  EP %u %s\n", ep->address,
+	fprintf(out, "        bEndpointAddress     0x%02x  EP %u %s (as requested)\n", ep->address,
 		ep->address & 0x0fu, fg_ep_is_in(ep) ? "IN" : "OUT");
 	fprintf(out, "        bmAttributes         %5u\n", attributes);
 	fprintf(out, "          Transfer Type            %s\n", type[ep->type & 3]);
@@ -213,6 +213,8 @@ int fg_describe(FILE *out, const struct fg_model *m, bool hex)
 		m->ffs_flags & FUNCTIONFS_ALL_CTRL_RECIP ? " all_ctrl_recip" : "",
 		m->ffs_flags & FUNCTIONFS_CONFIG0_SETUP ? " config0_setup" : "");
 	fprintf(out, "  %zu interfaces, %zu endpoints\n", m->interface_count, m->endpoint_count);
+	fprintf(out, "  endpoint addresses: as requested; the UDC assigns the ones the host sees\n"
+		"    (the daemon's log and 'ffsgadget status' show both where they differ)\n");
 	for (int s = 0; s < 3; s++)
 		if (m->speeds & (1u << s))
 			print_speed(out, m, (enum fg_speed_index)s);

@@ -10,7 +10,8 @@
 
 /*
  * Prints the function per speed in the style of `lsusb -v`, then strings,
- * MS OS descriptors and options.  With hex, also hexdumps the exact
+ * MS OS descriptors and options.  Endpoint addresses are the description's,
+ * as FunctionFS is asked for them: the UDC may assign others at bind.  With hex, also hexdumps the exact
  * descriptors (eventfd left out) and strings blobs written to ep0.
  * Returns 0 or a negative errno (blob encoding or output failure).
  */

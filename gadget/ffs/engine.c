@@ -185,17 +185,30 @@ static enum fg_speed_index speed_of_descriptor(const struct fg_endpoint *ep, uin
 	return FG_HS;
 }
 
-/* What the host's configuration gave the endpoint at the speed it runs at. */
-static void stream_learn_speed(struct fg_stream *s, int udc_speed)
+/*
+ * What the host's configuration gave the endpoint at the speed it runs at,
+ * and the address the UDC assigned; true when that address is new.
+ */
+static bool stream_learn_speed(struct fg_stream *s, int udc_speed)
 {
 	const struct fg_endpoint *ep = s->info.desc;
 	struct usb_endpoint_descriptor d;
 	size_t per_interval;
 
 	memset(&d, 0, sizeof(d));
+	bool moved = false;
+
 	if (ioctl(s->fd, FUNCTIONFS_ENDPOINT_DESC, &d) < 0) {
 		fg_dbg("endpoint '%s': FUNCTIONFS_ENDPOINT_DESC: %s", ep->name, strerror(errno));
-		return;
+		return false;
+	}
+	if (d.bEndpointAddress != s->bus_address) {
+		moved = true;
+		s->bus_address = d.bEndpointAddress;
+		if (d.bEndpointAddress != ep->address)
+			fg_info("endpoint '%s': the UDC assigned 0x%02x; the description asks for "
+				"0x%02x, which the host does not see", ep->name, d.bEndpointAddress,
+				ep->address);
 	}
 	uint16_t w = le16toh(d.wMaxPacketSize);
 	s->info.speed = speed_of_descriptor(ep, w, d.bInterval, udc_speed);
@@ -223,6 +236,7 @@ static void stream_learn_speed(struct fg_stream *s, int udc_speed)
 		if (per_interval && per_interval < s->buffer_size)
 			s->info.transfer_size = per_interval;
 	}
+	return moved;
 }
 
 static void engine_arm_retry(struct fg_engine *e)
@@ -317,17 +331,22 @@ static int engine_udc_speed(struct fg_engine *e)
 	return (int)sp;
 }
 
+static int engine_write_ready(struct fg_engine *e);
+
 static void engine_enable(struct fg_engine *e)
 {
 	int udc_speed = engine_udc_speed(e);
+	bool moved = false;
 
 	for (size_t i = 0; i < e->stream_count; i++) {
 		struct fg_stream *s = &e->streams[i];
 
-		stream_learn_speed(s, udc_speed);
+		moved |= stream_learn_speed(s, udc_speed);
 		s->enabled = true;
 		s->generation++;
 	}
+	if (moved && e->opt->ready_file)
+		(void)engine_write_ready(e);
 	if (!e->enabled)
 		fg_info("enabled by the host");
 	e->enabled = true;
@@ -404,7 +423,11 @@ static void print_stream_stats(const struct fg_stream *s, double mbps, FILE *out
 {
 	const struct fg_ep_counters *st = &s->stats.ep;
 
-	fprintf(out, " %s %.1f MB/s %" PRIu64 " xfers", s->info.desc->name, mbps, st->transfers);
+	fprintf(out, " %s", s->info.desc->name);
+	if (s->bus_address && s->bus_address != s->info.desc->address)
+		fprintf(out, " (0x%02x on the bus, 0x%02x described)", s->bus_address,
+			s->info.desc->address);
+	fprintf(out, " %.1f MB/s %" PRIu64 " xfers", mbps, st->transfers);
 	if (st->short_transfers)
 		fprintf(out, " %" PRIu64 " short", st->short_transfers);
 	if (st->errors)
@@ -636,22 +659,34 @@ static int engine_loop(struct fg_engine *e)
 	return e->fatal;
 }
 
-static int engine_mark_ready(struct fg_engine *e)
+/* The ready file (engine.h): the PID, then each endpoint the UDC gave an address. */
+static int engine_write_ready(struct fg_engine *e)
 {
-	char pid[32];
+	char text[64 + FG_MAX_ENDPOINTS * (FG_NAME_MAX + 32)];
+	size_t n = (size_t)snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 	int rc;
 
+	for (size_t i = 0; i < e->stream_count && n < sizeof(text); i++)
+		if (e->streams[i].bus_address)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "endpoint %s 0x%02x 0x%02x\n",
+					      e->streams[i].info.desc->name,
+					      e->streams[i].info.desc->address,
+					      e->streams[i].bus_address);
+	rc = fg_write_text(e->opt->ready_file, text);
+	if (rc < 0)
+		fg_err("%s: %s", e->opt->ready_file, strerror(-rc));
+	return rc;
+}
+
+static int engine_mark_ready(struct fg_engine *e)
+{
 	fg_info("descriptors accepted by %s: %zu interface(s), %zu endpoint(s); ready",
 		e->opt->mount, e->model->interface_count, e->model->endpoint_count);
 	/* Under systemd (Type=notify): a no-op without NOTIFY_SOCKET. */
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", e->model->name, e->opt->mount);
 	if (!e->opt->ready_file)
 		return 0;
-	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	rc = fg_write_text(e->opt->ready_file, pid);
-	if (rc < 0)
-		fg_err("%s: %s", e->opt->ready_file, strerror(-rc));
-	return rc;
+	return engine_write_ready(e);
 }
 
 static void engine_close(struct fg_engine *e)

@@ -17,7 +17,12 @@ enum fg_stats_mode { FG_STATS_AUTO, FG_STATS_ON, FG_STATS_OFF };
 
 struct fg_engine_options {
 	const char *mount;          /* FunctionFS mount point (holds ep0) */
-	const char *ready_file;     /* created once the descriptors are accepted */
+	/*
+	 * Created once the descriptors are accepted: "PID\n"; rewritten at each
+	 * enable with one more line per endpoint the UDC has given an address,
+	 * "endpoint NAME 0xDESCRIBED 0xASSIGNED\n" (ffsgadget status reads them).
+	 */
+	const char *ready_file;
 	enum fg_stats_mode stats;   /* AUTO: a line each interval when stdout is a TTY */
 	unsigned stats_interval_ms;
 	unsigned run_seconds;       /* 0: until SIGINT/SIGTERM */

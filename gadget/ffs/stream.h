@@ -69,6 +69,12 @@ struct fg_request {
 struct fg_stream {
 	int fd;                    /* the FunctionFS epN file */
 	struct fg_ep_info info;
+	/*
+	 * The bEndpointAddress the UDC assigned, which the host sees
+	 * (FUNCTIONFS_ENDPOINT_DESC at enable; 0 before): the description's
+	 * address is a request, and usb_ep_autoconfig may pick another.
+	 */
+	uint8_t bus_address;
 	size_t buffer_size;
 	unsigned depth;
 	struct fg_request *reqs;

@@ -20,6 +20,7 @@
 #include "tmp_tree.h"
 
 #include "common/utf8.h"
+#include "ffs/describe.h"
 #include "description/description.h"
 
 #define UNIT_DIR FG_SOURCE_DIR "/tests/unit"
@@ -331,6 +332,27 @@ static void test_fifo_refused(void **state)
 	rmdir(dir);
 }
 
+/* The UDC assigns the addresses the host sees: describe must not claim to show them. */
+static void test_describe_labels_requested_addresses(void **state)
+{
+	char path[512], err[512] = "", *text = NULL;
+	struct fg_model *m = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/descriptors/gadget-zero.conf", FG_SOURCE_DIR);
+	assert_int_equal(fg_description_load(path, &m, err, sizeof(err)), 0);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	assert_int_equal(fg_describe(out, m, false), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "endpoint addresses: as requested; the UDC assigns"));
+	assert_non_null(strstr(text, "bEndpointAddress     0x83  EP 3 IN (as requested)"));
+	free(text);
+	fg_model_free(m);
+}
+
 static void test_hid_report_file(void **state)
 {
 	static const uint8_t report[] = { 0x05, 0x01, 0x09, 0x02, 0xa1, 0x01, 0xc0 };
@@ -402,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_good_examples_load),
 		cmocka_unit_test(test_bad_corpus),
 		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_describe_labels_requested_addresses),
 		cmocka_unit_test(test_gadget_zero_model),
 		cmocka_unit_test(test_two_alts_model),
 		cmocka_unit_test(test_iso_model),

@@ -18,6 +18,34 @@ ISO_SS_ATTRS="-a SourceSink.0/isoc_interval=1 -a SourceSink.0/isoc_maxpacket=102
 
 usbtest_alt() { echo "$1" >/sys/module/usbtest/parameters/alt; }
 
+# iso_addresses_check NAME: dummy_hcd's UDC assigns other endpoint numbers
+# than Gadget Zero's description asks for (usb_ep_autoconfig picks its
+# ep5in-int for 0x83, ...). "ffsgadget status" must name each moved endpoint
+# with both addresses, the host must have the assigned one in the current
+# alt setting (sysfs ep_XX), and the daemon's log must say so.
+iso_addresses_check() {
+	local moved=0 bad="" name desc bus
+	ffsgadget status "$GADGET" >/tmp/status.out 2>&1
+	detail </tmp/status.out
+	while read -r name desc bus; do
+		moved=$((moved + 1))
+		[ -e "/sys/bus/usb/devices/$USBDEV:1.0/ep_${bus#0x}" ] ||
+			bad="$bad $name:$bus-not-on-host"
+		grep -q "endpoint '$name': the UDC assigned $bus; the description asks for $desc" \
+			"$FFS_LOG" || bad="$bad $name:not-logged"
+	done <<EOS
+$(sed -n 's/^ *endpoint \([^:]*\): \(0x[0-9a-f]*\) in the description, \(0x[0-9a-f]*\) on the bus$/\1 \2 \3/p' /tmp/status.out)
+EOS
+	ls "/sys/bus/usb/devices/$USBDEV:1.0/" | grep '^ep_' | tr '\n' ' ' | detail
+	if [ "$moved" = 0 ]; then
+		fail "$1" "ffsgadget status shows no endpoint the UDC moved (dummy_hcd moves some)"
+	elif [ -n "$bad" ]; then
+		fail "$1" "$moved moved endpoint(s):$bad"
+	else
+		pass "$1"
+	fi
+}
+
 # iso_usbtests PREFIX: the iso testusb list on the enumerated device.
 iso_usbtests() {
 	run_testusb_list "$1" "$ISO_TESTS"
@@ -63,6 +91,7 @@ case $conf in *alt1*) usbtest_alt 1 ;; esac
 : >"$FFS_LOG"
 if ffs_up "$conf" --stats; then
 	iso_usbtests ffs/iso
+	iso_addresses_check ffs/iso/addresses
 else
 	fail ffs/iso/enumerate "Gadget Zero with iso did not enumerate with usbtest bound"
 fi
