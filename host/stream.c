@@ -15,11 +15,17 @@
  * what is busy, keep handling events until every callback has run.
  *
  * Statuses: COMPLETED is accounted and verified; CANCELLED is accounted (its
- * data is real) but is not a transfer: for iso, the packets up to its last
- * one with data were on the bus and are accounted and verified like any
- * (their sequence numbers are not lost); the packets after it cannot be
- * told apart from slots never serviced (both read back status 0, length 0)
- * and are not counted at all; TIMED_OUT, ERROR and OVERFLOW count as
+ * data is real) but is not a transfer.  A cancelled iso transfer is serviced
+ * up to some packet and not after: Linux's usbfs leaves the status and
+ * length of the slots never serviced as the kernel's memory happened to
+ * hold them (usb_alloc_urb does not clear the packet descriptors, and an
+ * HCD such as dummy_hcd does not write them on unlink), often a previous
+ * transfer's "completed, full".  So with isostream's stamps (--pattern seq)
+ * its packets count up to the last one whose stamp continues the sequence
+ * exactly (its data is new, so the bus carried it), and are verified like
+ * any: those sequence numbers are not lost.  The slots after that packet,
+ * and a cancelled iso transfer without stamps to tell, are not counted at
+ * all.  TIMED_OUT, ERROR and OVERFLOW count as
  * errors and the stream carries on unless they repeat; STALL stops the stream
  * (clearing a halt is synchronous, impossible in a callback); NO_DEVICE
  * marks the device lost and stops everything.
@@ -29,6 +35,7 @@
 #include <time.h>
 
 #include "fgh.h"
+#include "isostream_wire.h"
 
 #define MAX_CONSECUTIVE_ERRORS 10
 #define CANCEL_GRACE_NS (5 * UINT64_C(1000000000))
@@ -207,15 +214,38 @@ static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_
 	}
 }
 
-/* A cancelled iso transfer: the packets up to the last that carried data. */
-static int iso_packets_serviced(const struct libusb_transfer *t)
+/*
+ * A cancelled iso transfer's serviced packets (see the top): up to the last
+ * whose stamps continue the sequence from the next number expected.
+ */
+static int iso_packets_serviced(const struct fgh_stream *s, struct libusb_transfer *t)
 {
-	int n = t->num_iso_packets;
+	uint16_t chunk = s->pat.maxpacket;
+	uint32_t next = s->pat.seq.next;
+	int serviced = 0;
 
-	while (n > 0 && !(t->iso_packet_desc[n - 1].status == LIBUSB_TRANSFER_COMPLETED &&
-			  t->iso_packet_desc[n - 1].actual_length > 0))
-		n--;
-	return n;
+	if (s->cfg.pattern != FGH_PATTERN_SEQ || !s->pat.seq.started || !chunk)
+		return 0;
+	for (int i = 0; i < t->num_iso_packets; i++) {
+		const struct libusb_iso_packet_descriptor *d = &t->iso_packet_desc[i];
+		const uint8_t *p = libusb_get_iso_packet_buffer_simple(t, (unsigned)i);
+		uint32_t seq;
+		uint64_t stamp;
+
+		if (d->status != LIBUSB_TRANSFER_COMPLETED || d->actual_length > s->iso_len)
+			break;
+		if (!d->actual_length)
+			continue;
+		for (size_t off = 0; off < d->actual_length; off += chunk) {
+			size_t n = d->actual_length - off < chunk ? d->actual_length - off : chunk;
+
+			if (iso_stamp_read(p + off, n, &seq, &stamp) < 0 || seq != next)
+				return serviced;
+			next++;
+		}
+		serviced = i + 1;
+	}
+	return serviced;
 }
 
 void fgh_stream_account(struct fgh_stream *s, struct libusb_transfer *t)
@@ -225,7 +255,7 @@ void fgh_stream_account(struct fgh_stream *s, struct libusb_transfer *t)
 		account(s, t, true, t->num_iso_packets);
 		break;
 	case LIBUSB_TRANSFER_CANCELLED:
-		account(s, t, false, is_iso(s) ? iso_packets_serviced(t) : 0);
+		account(s, t, false, is_iso(s) ? iso_packets_serviced(s, t) : 0);
 		break;
 	case LIBUSB_TRANSFER_NO_DEVICE:
 	case LIBUSB_TRANSFER_STALL:
