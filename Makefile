@@ -66,6 +66,8 @@ HOST_TOOL     = $(if $(wildcard host/main.c),$(BUILD)/ffsgadget-host)
 HIDTOOL       = $(BUILD)/hidtool
 # The VM's hostile host (usbfs only, no libraries).
 HOSTILE       = $(BUILD)/fg-hostile
+# The VM's usbmon witness of iso streams (the binary interface).
+USBMON_ISO    = $(BUILD)/fg-usbmon-iso
 # The VM's io_submit refusal shim (LD_PRELOAD).
 FAILSUBMIT    = $(BUILD)/fg-failsubmit.so
 
@@ -77,8 +79,9 @@ FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps test unit vm-test vm-test-2 soak demo bench clean install \
         programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins mutate
-all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT) $(if $(CROSS),,$(UNIT_BINS))
-programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE)
+all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(FAILSUBMIT) \
+     $(if $(CROSS),,$(UNIT_BINS))
+programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO)
 
 deps:
 	@sh tests/deps.sh
@@ -99,6 +102,10 @@ $(BUILD)/ffsgadget-host: $(BUILD)/host/main.o $(BUILD)/libffsgadget-host.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 $(HOSTILE): tests/vm/hostile.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(USBMON_ISO): tests/vm/usbmon_iso.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
@@ -159,10 +166,10 @@ unit: $(UNIT_BINS)
 # its packages from the machine's own mirror, nothing installed on the host).
 VM_SUITE_2 = trixie
 VM_PARTS_2 = core iso
-vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT)
+vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(FAILSUBMIT)
 	@FFS_BUILD=$(CURDIR)/$(BUILD) sh tests/vm/run.sh test
 
-vm-test-2: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(FAILSUBMIT)
+vm-test-2: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(FAILSUBMIT)
 	@FFS_BUILD=$(CURDIR)/$(BUILD) FFS_SUITE=$(VM_SUITE_2) \
 		FFS_VM_PARTS="$${FFS_VM_PARTS:-$(VM_PARTS_2)}" sh tests/vm/run.sh test
 

@@ -107,7 +107,7 @@ copy_cross_binary() {
 # only turn its checks into skips (or nothing at all), never a failure.
 need="ffsgadget ffsgadget-host"
 case $mode in
-test) need="$need fg-hostile hidtool" ;;
+test) need="$need fg-hostile fg-usbmon-iso hidtool" ;;
 soak) need="$need fg-hostile" ;;
 esac
 for bin in $need; do

@@ -223,3 +223,90 @@ isostream_run() {
 	fi
 }
 
+
+# ---- four witnesses ----------------------------------------------------------
+# iso_witnesses LABEL CONF SECONDS: isostream streams SECONDS of iso IN to
+# ffsgadget-host, which reads a fixed number of transfers (--count: every
+# one completes, none is cancelled, so no slot is ambiguous), while four
+# witnesses count the packets: the host tool, the daemon (iso-counters),
+# dummy_hcd (iso_stats: zero-length and -EXDEV slots) and usbmon's binary
+# interface (fg-usbmon-iso). They must agree exactly on the packets with
+# data, the empty ones and the errored ones; usbmon must have dropped no
+# event.
+exdevs() { iso_stats | sed -n 's/.* exdev \([0-9]*\).*/\1/p' | head -n 1; }
+# iso_in_address: the iso IN endpoint as the host sees it (sysfs), e.g. 0x81.
+iso_in_address() {
+	local d
+	for d in "/sys/bus/usb/devices/$USBDEV:1.0"/ep_*; do
+		[ "$(cat "$d/type" 2>/dev/null)" = Isoc ] &&
+			[ "$(cat "$d/direction" 2>/dev/null)" = in ] &&
+			{ echo "0x$(cat "$d/bEndpointAddress")"; return 0; }
+	done
+	return 1
+}
+counter() { sed -n "s/^  $2  *\([0-9][0-9]*\)\$/\1/p" "$1"; }
+mon_num() { sed -n "s/^usbmon: .* $2 \([0-9][0-9]*\).*/\1/p" "$1" | tail -n 1; }
+iso_witnesses() {
+	local label=$1 conf=$2 secs=$3 out=/tmp/iso-$1.out mon=/tmp/iso-$1.usbmon
+	local cnt=/tmp/iso-$1.counters count ep monpid z0 x0 z x i
+	local pk e er lost hdata dpk didle dun derr mpk mdata mempty merr mdrop bad=""
+	count=$((secs * 8000 / ISO_HOST_PACKETS))
+	: >"$FFS_LOG"
+	if ! ffs_up "$conf"; then
+		fail "iso/witnesses/$label" "isostream did not enumerate"
+		ffs_down
+		ffs_log
+		return
+	fi
+	if ! ep=$(iso_in_address); then
+		fail "iso/witnesses/$label" "no iso IN endpoint in the host's sysfs"
+		ffs_down
+		return
+	fi
+	fg-usbmon-iso "$(cat "/sys/bus/usb/devices/$USBDEV/busnum")" \
+		"$(cat "/sys/bus/usb/devices/$USBDEV/devnum")" "$ep" >"$mon" 2>&1 &
+	monpid=$!
+	i=0
+	while ! grep -q '^usbmon: ready' "$mon" && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	z0=$(zlps) x0=$(exdevs)
+	ffsgadget-host ctrl 0x41 0x01 1 0 >/dev/null 2>&1 || echo "start request failed" | detail
+	# shellcheck disable=SC2086
+	ffsgadget-host read --ep iso-in --pattern seq --count "$count" $ISO_HOST >"$out" 2>&1
+	ffsgadget-host ctrl 0x41 0x02 0 0 >/dev/null 2>&1 || echo "stop request failed" | detail
+	ffsgadget-host iso-counters >"$cnt" 2>&1 || echo "iso-counters failed" | detail
+	z=$(($(zlps) - z0)) x=$(($(exdevs) - x0))
+	kill -TERM "$monpid" 2>/dev/null
+	wait "$monpid" 2>/dev/null
+	detail <"$out"
+	detail <"$mon"
+	ffs_down || fail "iso/witnesses/$label/teardown" "teardown failed"
+	pk=$(host_num "$out" "iso packets") e=$(host_num "$out" empty)
+	er=$(host_num "$out" errored) lost=$(host_num "$out" lost)
+	hdata=$((${pk:-0} - ${e:-0} - ${er:-0}))
+	dpk=$(counter "$cnt" in_packets) didle=$(counter "$cnt" in_idle)
+	dun=$(counter "$cnt" in_underruns) derr=$(counter "$cnt" in_errors)
+	mpk=$(mon_num "$mon" packets) mdata=$(mon_num "$mon" data) mempty=$(mon_num "$mon" empty)
+	merr=$(mon_num "$mon" errored) mdrop=$(mon_num "$mon" dropped)
+	say "  witnesses $label ($count transfers of $ISO_HOST_PACKETS packets):"
+	say "    data:    host $hdata, device ${dpk:-?}, usbmon ${mdata:-?}"
+	say "    empty:   host ${e:-?}, device $((${didle:-0} + ${dun:-0})) (${didle:-?} idle +" \
+		"${dun:-?} underruns), dummy_hcd $z, usbmon ${mempty:-?}"
+	say "    errored: host ${er:-?}, device ${derr:-?}, dummy_hcd $x (exdev), usbmon ${merr:-?}"
+	say "    total:   host ${pk:-?}, usbmon ${mpk:-?}; host lost ${lost:-?}; usbmon dropped ${mdrop:-?}"
+	[ -n "$pk" ] && [ "$pk" = $((count * ISO_HOST_PACKETS)) ] ||
+		bad="$bad host-total=${pk:-?}/$((count * ISO_HOST_PACKETS))"
+	[ "$hdata" -gt 0 ] && [ "$hdata" = "${dpk:-x}" ] && [ "$hdata" = "${mdata:-x}" ] ||
+		bad="$bad data"
+	[ "${e:-x}" = "$((${didle:-0} + ${dun:-0}))" ] && [ "${e:-x}" = "$z" ] &&
+		[ "${e:-x}" = "${mempty:-y}" ] || bad="$bad empty"
+	[ "${er:-x}" = "$x" ] && [ "${er:-x}" = "${merr:-y}" ] && [ "${derr:-x}" = 0 ] ||
+		bad="$bad errored"
+	[ "${pk:-x}" = "${mpk:-y}" ] || bad="$bad total"
+	[ "${mdrop:-x}" = 0 ] || bad="$bad usbmon-dropped=${mdrop:-?}"
+	ffs_log
+	if [ -n "$bad" ]; then
+		fail "iso/witnesses/$label" "the witnesses disagree:$bad"
+	else
+		pass "iso/witnesses/$label"
+	fi
+}

@@ -129,6 +129,9 @@ iso_retry hs-1x1024 /descriptors/isostream.conf
 iso_retry hs-2x1024 /descriptors/isostream-hb2.conf
 iso_retry hs-3x1024 /descriptors/isostream-hb3.conf
 
+section "isostream: four witnesses of a 20 s stream at 3 x 1024 B per microframe"
+iso_witnesses hs-3x1024-20s /descriptors/isostream-hb3.conf 20
+
 section "isostream: a slow source (generator throttled to 1000 packets per second)"
 sed 's/throttle = 0;/throttle = 1000;/' /descriptors/isostream.conf >/tmp/isostream-slow.conf
 isostream_run slow-source /tmp/isostream-slow.conf 3 expect-underruns
