@@ -263,6 +263,7 @@ iso_witnesses() {
 		ffs_down
 		return
 	fi
+	: >"$mon"
 	fg-usbmon-iso "$(cat "/sys/bus/usb/devices/$USBDEV/busnum")" \
 		"$(cat "/sys/bus/usb/devices/$USBDEV/devnum")" "$ep" >"$mon" 2>&1 &
 	monpid=$!
