@@ -41,6 +41,12 @@ struct fg_ep_info {
 	size_t transfer_size;
 	/* Interrupt and iso: the service interval at the current speed, in microseconds. */
 	uint32_t interval_us;
+	/*
+	 * For fill_in: CLOCK_MONOTONIC in nanoseconds when the engine began
+	 * this batch of submissions.  One clock read a batch, not one a packet:
+	 * the packets of a batch are produced within microseconds.
+	 */
+	uint64_t now_ns;
 };
 
 /*

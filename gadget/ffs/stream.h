@@ -67,6 +67,7 @@ struct fg_request {
 	uint8_t *buf;
 	size_t len;                /* bytes asked for in the current submission */
 	unsigned generation;       /* stream generation whose data the buffer holds */
+	unsigned index;            /* in stream->reqs */
 	bool in_flight;
 };
 
@@ -82,6 +83,14 @@ struct fg_stream {
 	size_t buffer_size;
 	unsigned depth;
 	struct fg_request *reqs;
+	/*
+	 * The idle requests' indexes, a stack of idle_count (of depth slots):
+	 * completion pushes, submission pops, so neither scans the whole ring
+	 * (1024 requests deep for iso) for the few that came back, and the
+	 * buffer reused next is the one most recently touched.
+	 */
+	unsigned *idle;
+	unsigned idle_count;
 	unsigned in_flight;
 	bool enabled;
 	unsigned generation;       /* bumped on every enable: speed may have changed */

@@ -5,6 +5,7 @@
  */
 #include "wire/isostream_wire.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
@@ -43,23 +44,27 @@ static uint64_t get_le(const uint8_t *p, size_t n)
 
 void iso_pattern_fill(uint8_t *buf, size_t len, uint16_t maxpacket)
 {
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)((i % maxpacket) % 63);
+	size_t chunk = maxpacket && maxpacket < len ? maxpacket : len;
+	size_t done = chunk < 63 ? chunk : 63;
+
+	/* One period by hand, then the chunk doubles itself, then chunks are copies. */
+	for (size_t i = 0; i < done; i++)
+		buf[i] = (uint8_t)i;
+	for (; done < chunk; done *= 2)
+		memcpy(buf + done, buf, chunk - done < done ? chunk - done : done);
+	for (size_t off = chunk; off < len; off += chunk)
+		memcpy(buf + off, buf, len - off < chunk ? len - off : chunk);
 }
 
-unsigned iso_stamp(uint8_t *buf, size_t len, uint16_t maxpacket, uint32_t *seq, uint64_t now_ns)
+void iso_stamp_runt(uint8_t *chunk, size_t n, uint32_t seq, uint64_t now_ns)
 {
-	unsigned chunks = 0;
+	uint8_t hdr[ISO_SEQ_HEADER];
+	uint32_t le_seq = htole32(seq);
+	uint64_t le_now = htole64(now_ns);
 
-	for (size_t off = 0; off < len; off += maxpacket, chunks++) {
-		uint8_t hdr[ISO_SEQ_HEADER];
-		size_t n = len - off < maxpacket ? len - off : maxpacket;
-
-		put_le(hdr, (*seq)++, 4);
-		put_le(hdr + 4, now_ns, 8);
-		memcpy(buf + off, hdr, n < sizeof(hdr) ? n : sizeof(hdr));
-	}
-	return chunks;
+	memcpy(hdr, &le_seq, 4);
+	memcpy(hdr + 4, &le_now, 8);
+	memcpy(chunk, hdr, n < sizeof(hdr) ? n : sizeof(hdr));
 }
 
 const char *iso_counter_name(size_t i)

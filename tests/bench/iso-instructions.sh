@@ -29,6 +29,10 @@ for d in isostream isostream-hb3; do
 	for dir in in out; do
 		a=$(count "descriptors/$d.conf" 10000 "$dir")
 		b=$(count "descriptors/$d.conf" 30000 "$dir")
+		if [ -z "$a" ] || [ -z "$b" ]; then   # e.g. debug info valgrind cannot read
+			echo "iso: callgrind gave no count for $d $dir: run valgrind on $build/bench/iso_hotpath to see why"
+			exit 1
+		fi
 		printf '  %-14s %-3s %6s instructions/packet\n' "$d" "$dir" \
 			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.0f", (b - a) / 20000 }')"
 	done

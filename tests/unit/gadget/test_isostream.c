@@ -101,6 +101,47 @@ static void check_counts_late_apart_from_lost(void **st)
 	assert_int_equal(c.bad_bytes, 0);
 }
 
+/*
+ * The body check (whole 32-byte steps with the header masked on CPUs that
+ * have AVX2, memcmp elsewhere) sees one wrong byte wherever it is: every
+ * body position of a 1024-byte chunk, of the last chunk of a 3 x 1024
+ * interval, of chunks whose size is not a multiple of 32, and none of the
+ * header's bytes is counted as body.
+ */
+static void check_sees_every_body_byte(void **st)
+{
+	static const size_t sizes[][2] = {   /* bytes, wMaxPacketSize */
+		{ 1024, 1024 }, { 3072, 1024 }, { 512, 512 }, { 1000, 1000 }, { 44, 44 },
+		{ 2048 + 13, 1024 },
+	};
+	uint8_t buf[3072];
+	(void)st;
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t len = sizes[k][0];
+		uint16_t mps = (uint16_t)sizes[k][1];
+		uint32_t seq = 7;
+
+		iso_pattern_fill(buf, len, mps);
+		for (size_t pos = 0; pos < len; pos++) {
+			struct iso_seq_check c = { 0 };
+			size_t in_chunk = pos % mps;
+			uint32_t first = seq;
+
+			iso_stamp(buf, len, mps, &seq, 99);
+			if (in_chunk >= ISO_SEQ_HEADER)
+				buf[pos] ^= 0x40;
+			iso_check(&c, buf, len, mps);
+			assert_int_equal(c.bad_bytes, in_chunk >= ISO_SEQ_HEADER ? 1 : 0);
+			assert_int_equal(c.lost + c.late, 0);
+			assert_int_equal(c.next, seq);
+			assert_int_equal(c.chunks + c.runts, seq - first);
+			if (in_chunk >= ISO_SEQ_HEADER)
+				buf[pos] ^= 0x40;
+		}
+	}
+}
+
 /* Over one second of intervals, exactly `rate` carry data, spread evenly. */
 static void rate_shaping(void **st)
 {
@@ -294,6 +335,7 @@ int main(void)
 		cmocka_unit_test(stamp_high_bandwidth),
 		cmocka_unit_test(check_counts_gaps_and_runts),
 		cmocka_unit_test(check_counts_late_apart_from_lost),
+		cmocka_unit_test(check_sees_every_body_byte),
 		cmocka_unit_test(rate_shaping),
 		cmocka_unit_test_setup_teardown(idle_until_started, setup_1x, teardown),
 		cmocka_unit_test_setup_teardown(packet_size_and_rate, setup_3x, teardown),

@@ -19,6 +19,7 @@ struct fixture {
 	struct fg_endpoint ep;
 	struct fg_stream s;
 	struct fg_request r;
+	unsigned idle[1];
 	uint8_t buf[64];
 	unsigned consumed;
 };
@@ -44,6 +45,7 @@ static void setup_stream(struct fixture *f, uint8_t address)
 	f->s.enabled = true;
 	f->s.depth = 1;
 	f->s.reqs = &f->r;
+	f->s.idle = f->idle;
 	f->s.in_flight = 1;
 	f->r.stream = &f->s;
 	f->r.buf = f->buf;
@@ -67,6 +69,8 @@ static void eagain_idles_the_stream(void **state)
 	assert_false(f.s.enabled);
 	assert_false(f.r.in_flight);
 	assert_int_equal(f.s.in_flight, 0);
+	assert_int_equal(f.s.idle_count, 1);
+	assert_int_equal(f.s.idle[0], 0);
 	assert_int_equal(f.s.stats.ep.errors, 0);
 	assert_int_equal(f.s.stats.cancelled, 1);
 	/* Disabled: nothing is submitted (no AIO context needed) until ENABLE. */
