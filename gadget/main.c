@@ -18,6 +18,7 @@
 #include "ffs/ffs_features.h"
 #include "ffs/personality.h"
 #include "personalities/personalities.h"
+#include "ffs/realtime.h"
 
 #define FFSGADGET_VERSION "0.1.0"
 
@@ -47,6 +48,12 @@ static void usage(FILE *out)
 		"  --ready-file PATH      created (with the pid) once the kernel accepted the descriptors;\n"
 		"                         bind the UDC only after it exists\n"
 		"  --seconds N            stop after N seconds\n"
+		"  --realtime fifo[:PRIO] | rr[:PRIO] | off\n"
+		"                         real-time scheduling (1..99), memory locked; overrides the\n"
+		"                         description's realtime group (PRIO from it when omitted)\n"
+		"  --cpu N                pin the daemon to CPU N\n"
+		"  --realtime-required    refuse to run when any of it is refused (default: go on,\n"
+		"                         saying which permission is missing)\n"
 		"  -v, --verbose          debug messages\n");
 }
 
@@ -166,6 +173,9 @@ static int cmd_run(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "realtime", required_argument, NULL, 'R' },
+		{ "cpu", required_argument, NULL, 'C' },
+		{ "realtime-required", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -174,6 +184,10 @@ static int cmd_run(int argc, char **argv)
 	struct fg_model *m;
 	void *pstate = NULL;
 	char err[512] = "";
+	/* Real-time options in order, applied over the description's once it is loaded. */
+	struct { const char *option, *value; } rt_args[16];
+	size_t rt_count = 0;
+	struct fg_realtime rt;
 	int c, rc;
 
 	optind = 1;
@@ -191,6 +205,17 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			break;
 		case 'v': fg_log_threshold = FG_LOG_DEBUG; break;
+		case 'R':
+		case 'C':
+		case 'Q':
+			if (rt_count == sizeof(rt_args) / sizeof(rt_args[0])) {
+				fprintf(stderr, "ffsgadget: too many real-time options\n");
+				return 2;
+			}
+			rt_args[rt_count].option = c == 'R' ? "--realtime" :
+						   c == 'C' ? "--cpu" : "--realtime-required";
+			rt_args[rt_count++].value = c == 'Q' ? NULL : optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -210,6 +235,19 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
 		return 1;
 	}
+	rt = m->realtime;
+	for (size_t i = 0; i < rt_count; i++) {
+		if (fg_rt_parse_option(&rt, rt_args[i].option, rt_args[i].value, err,
+				       sizeof(err)) < 0) {
+			fprintf(stderr, "ffsgadget: %s%s\n", err,
+				rt.priority ? "" : " (the description has no realtime priority)");
+			if (p->destroy)
+				p->destroy(pstate);
+			fg_model_free(m);
+			return 2;
+		}
+	}
+	o.realtime = &rt;
 	warn_unselectable_alts(m);
 	/* Line-buffered even into a pipe: the statistics are read live. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -31,7 +31,7 @@
 static const char *const root_keys[] = { "function", NULL };
 static const char *const function_keys[] = {
 	"name", "personality", "speeds", "flags", "interfaces", "strings", "ms_os", "options",
-	NULL
+	"realtime", NULL
 };
 
 static void set_message(char *err, size_t errlen, const char *source, const char *what,
@@ -196,6 +196,10 @@ static int parse_function(struct fg_parse *p, const config_setting_t *fn)
 		return ret;
 	s = fg_member(fn, "options");
 	if (s && (ret = parse_options(p, s)) < 0)
+		return ret;
+	p->m->realtime.cpu = -1;
+	s = fg_member(fn, "realtime");
+	if (s && (ret = fg_parse_realtime(p, s)) < 0)
 		return ret;
 	return check_sizes(p, fn);
 }

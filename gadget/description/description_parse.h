@@ -71,5 +71,6 @@ int fg_byte_list(struct fg_parse *p, const config_setting_t *s, const char *what
 int fg_parse_interfaces(struct fg_parse *p, const config_setting_t *list);
 int fg_parse_strings(struct fg_parse *p, const config_setting_t *list);
 int fg_parse_ms_os(struct fg_parse *p, const config_setting_t *group);
+int fg_parse_realtime(struct fg_parse *p, const config_setting_t *group);
 
 #endif

@@ -125,6 +125,21 @@ struct fg_option {
 	unsigned line;
 };
 
+/*
+ * Real-time scheduling of the daemon (the description's "realtime" group,
+ * overridden from the command line; applied by ffs/realtime.c).
+ */
+enum fg_rt_policy { FG_RT_OFF, FG_RT_FIFO, FG_RT_RR };
+
+struct fg_realtime {
+	enum fg_rt_policy policy;
+	int priority;               /* 1..99 when policy is not OFF */
+	int cpu;                    /* CPU to pin to, -1: any */
+	bool lock_memory;           /* mlockall; default on with a policy */
+	bool required;              /* refuse to run when any part is refused */
+	unsigned line;              /* of the group in the description, 0: none */
+};
+
 struct fg_model {
 	char *source;               /* path given to the loader, for messages */
 	char name[FG_NAME_MAX];
@@ -150,6 +165,8 @@ struct fg_model {
 	/* The personality's own settings ("options" group), checked by it. */
 	struct fg_option options[FG_MAX_OPTIONS];
 	size_t option_count;
+
+	struct fg_realtime realtime;
 };
 
 static inline bool fg_ep_is_in(const struct fg_endpoint *ep)

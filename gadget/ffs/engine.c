@@ -27,6 +27,7 @@
 #include "ffs/ep0.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/ffs_speed.h"
+#include "ffs/realtime.h"
 #include "ffs/stream.h"
 
 #define REAP_BATCH 64
@@ -746,6 +747,16 @@ int fg_engine_run(const struct fg_model *m, const struct fg_personality *p, void
 	if (rc < 0) {
 		fg_err("event loop set-up: %s", strerror(-rc));
 		goto out;
+	}
+	/* After the buffers are allocated and zeroed, before the host can stream. */
+	if (o->realtime && (o->realtime->policy != FG_RT_OFF || o->realtime->cpu >= 0 ||
+			    o->realtime->lock_memory)) {
+		char what[160];
+
+		rc = fg_rt_apply(o->realtime, &fg_rt_system_ops, what, sizeof(what));
+		if (rc < 0)
+			goto out;
+		fg_info("realtime: %s", what);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &e.started);
 	e.last_tick = e.started;

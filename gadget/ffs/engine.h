@@ -26,6 +26,8 @@ struct fg_engine_options {
 	enum fg_stats_mode stats;   /* AUTO: a line each interval when stdout is a TTY */
 	unsigned stats_interval_ms;
 	unsigned run_seconds;       /* 0: until SIGINT/SIGTERM */
+	/* Real-time mode (ffs/realtime.h), applied once the buffers exist; NULL: none. */
+	const struct fg_realtime *realtime;
 };
 
 /*

@@ -271,6 +271,40 @@ static void test_minimal_text(void **state)
 	fg_model_free(m);
 }
 
+/* The realtime group reaches the model; without it the daemon asks for nothing. */
+static void test_realtime_model(void **state)
+{
+#define RT_BASE "function = { name = \"rt\"; personality = \"zero\";" \
+		" speeds = [\"high\"]; interfaces = ( { class = 0xff; } ); %s };"
+	char text[512], err[256] = "";
+	struct fg_model *m = NULL;
+
+	(void)state;
+	snprintf(text, sizeof(text), RT_BASE, "");
+	assert_int_equal(fg_description_parse(text, "rt", &m, err, sizeof(err)), 0);
+	assert_int_equal(m->realtime.policy, FG_RT_OFF);
+	assert_int_equal(m->realtime.cpu, -1);
+	assert_false(m->realtime.lock_memory);
+	fg_model_free(m);
+	snprintf(text, sizeof(text), RT_BASE,
+		 "realtime = { policy = \"rr\"; priority = 42; cpu = 1; required = true; };");
+	assert_int_equal(fg_description_parse(text, "rt", &m, err, sizeof(err)), 0);
+	assert_int_equal(m->realtime.policy, FG_RT_RR);
+	assert_int_equal(m->realtime.priority, 42);
+	assert_int_equal(m->realtime.cpu, 1);
+	assert_true(m->realtime.lock_memory);   /* the default with a policy */
+	assert_true(m->realtime.required);
+	assert_int_equal(m->realtime.line, 1);
+	fg_model_free(m);
+	snprintf(text, sizeof(text), RT_BASE,
+		 "realtime = { policy = \"fifo\"; priority = 1; lock_memory = false; };");
+	assert_int_equal(fg_description_parse(text, "rt", &m, err, sizeof(err)), 0);
+	assert_false(m->realtime.lock_memory);
+	assert_false(m->realtime.required);
+	fg_model_free(m);
+#undef RT_BASE
+}
+
 static void test_load_io_errors(void **state)
 {
 	char err[512], path[] = "/tmp/fg-desc-XXXXXX";
@@ -430,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_iso_model),
 		cmocka_unit_test(test_parse_text_names_source),
 		cmocka_unit_test(test_minimal_text),
+		cmocka_unit_test(test_realtime_model),
 		cmocka_unit_test(test_load_io_errors),
 		cmocka_unit_test(test_hid_report_file),
 		cmocka_unit_test(test_utf8),
