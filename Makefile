@@ -5,7 +5,8 @@
 #                   the last line sums every step: N passed, N failed, N skipped
 #   make mutate     the unit tests against each mutation in tests/mutations.list
 #   make demo       boot the VM, bring Gadget Zero up, stream with live figures
-#   make bench      throughput ratios against the in-kernel SourceSink
+#   make bench      throughput ratios against the in-kernel SourceSink, the iso zero-loss
+#                   curve over queue depths, ep0 answer latency, iso instructions per packet
 #   make SAN=1 ...  the same with ASan + UBSan (into build-san/)
 #   make install    PREFIX=/usr/local DESTDIR=
 

@@ -54,7 +54,7 @@ verbose=${FFS_VM_VERBOSE:-0}
 
 case $mode in
 test | demo) tmo=${FFS_VM_TIMEOUT:-420} ;;
-bench) tmo=${FFS_VM_TIMEOUT:-420} ;;
+bench) tmo=${FFS_VM_TIMEOUT:-2700} ;;
 soak) tmo=${FFS_VM_TIMEOUT:-5400} ;;
 shell) tmo=0 ;;
 *) echo "usage: run.sh [test|bench|demo|soak|shell]" >&2; exit 2 ;;

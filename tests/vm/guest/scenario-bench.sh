@@ -48,6 +48,47 @@ hcd_ticks() {
 	awk -v h="$hits" -v n="$n" 'BEGIN { if (h > 0 && n > 0) printf "%.2f", h / n }'
 }
 
+# ep0_latency LABEL SETUPFN: the control path's own latency, from a SETUP
+# reaching the function (SETUPFN: the in-kernel function's setup callback,
+# or f_fs's ffs_func_setup, which queues the event for the daemon) to its
+# answer reaching the UDC (dummy_queue: test 14 queues nothing but ep0's
+# data stages). One extra, untimed run of test 14 with the function tracer
+# on both; writes "p50 p99 count" in us to /tmp/ep0lat.LABEL, nothing when
+# the functions cannot be traced or the trace lost events.
+EP0_TEST="14 -c 1000 -s 256 -v 1"
+ep0_latency() {
+	local label=$1 fn=$2 lost
+	: >"/tmp/ep0lat.$label"
+	[ "$HCD_TICKS" = 1 ] || return 0
+	if ! echo "$fn dummy_queue" >"$TRACEFS/set_ftrace_filter" 2>/dev/null; then
+		echo "ep0 latency: $fn or dummy_queue cannot be traced" | detail
+		echo dummy_timer >"$TRACEFS/set_ftrace_filter"
+		return 0
+	fi
+	echo >"$TRACEFS/trace"
+	echo function >"$TRACEFS/current_tracer"
+	echo 1 >"$TRACEFS/tracing_on"
+	# shellcheck disable=SC2086
+	testusb_once $EP0_TEST >/dev/null
+	echo 0 >"$TRACEFS/tracing_on"
+	lost=$(cat "$TRACEFS"/per_cpu/cpu*/stats | awk '/^overrun:/ { o += $2 } END { print o + 0 }')
+	awk -v fn="$fn" '{
+		for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) break
+		if (i >= NF) next
+		t = substr($i, 1, length($i) - 1); f = $(i + 1)
+		if (f == fn) pending = t
+		else if (f == "dummy_queue" && pending != "") {
+			printf "%.1f\n", (t - pending) * 1e6; pending = ""
+		}
+	}' "$TRACEFS/trace" | sort -n >/tmp/ep0lat.raw
+	echo nop >"$TRACEFS/current_tracer"
+	echo dummy_timer >"$TRACEFS/set_ftrace_filter"
+	[ "$TU_STATUS" = ok ] && [ "$lost" = 0 ] || return 0
+	awk '{ a[NR] = $1 } END { if (NR > 0) printf "%s %s %d\n",
+		a[int((NR + 1) / 2)], a[int(NR * 0.99 + 0.999)], NR }' /tmp/ep0lat.raw \
+		>"/tmp/ep0lat.$label"
+}
+
 # bench_side LABEL: runs BENCH_TESTS on the enumerated device; appends
 # "TESTNUM VALUE UNIT" lines to /tmp/bench.LABEL and "TESTNUM TICKS" lines
 # to /tmp/ticks.LABEL.
@@ -90,6 +131,7 @@ section "bench: in-kernel SourceSink (usb_f_ss_lb), zeros, median of $BENCH_RUNS
 usbtest_pattern 0
 if gadget_up -a SourceSink.0/pattern=0 SourceSink.0 && wait_enum 10; then
 	bench_side kernel
+	ep0_latency kernel sourcesink_setup
 else
 	fail bench/kernel "SourceSink did not enumerate with usbtest bound"
 fi
@@ -99,6 +141,7 @@ if ffs_available; then
 	section "bench: ffsgadget Gadget Zero, zeros, median of $BENCH_RUNS"
 	if ffs_up "$(ffs_conf_zeros)"; then
 		bench_side ffs
+		ep0_latency ffs ffs_func_setup
 	else
 		fail bench/ffs "Gadget Zero on FunctionFS did not enumerate"
 	fi
@@ -121,6 +164,15 @@ if ffs_available; then
 	done
 	say "  hcd runs/xfer: dummy_hcd timer runs per transfer (one extra, untimed run"
 	say "  each); a transfer that needs more runs waits ~125 us (TCG: ~200) per run."
+	read -r k50 k99 kn <"/tmp/ep0lat.kernel" || k50=""
+	read -r f50 f99 fn <"/tmp/ep0lat.ffs" || f50=""
+	r14=$(sed -n 's/^14 \([0-9.]*\) .*/\1/p' /tmp/bench.kernel /tmp/bench.ffs | tr '\n' ' ' |
+		awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
+	say "  ep0 answer latency (SETUP reaching the function -> answer queued to the UDC,"
+	say "  ftrace, test 14): kernel p50 ${k50:--} p99 ${k99:--} us (${kn:-0} setups)," \
+		"ffsgadget p50 ${f50:--} p99 ${f99:--} us (${fn:-0}); p50 ratio" \
+		"$(echo "${k50:-} ${f50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')" \
+		"; test 14 throughput ratio ffsgadget/kernel ${r14:--}"
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
