@@ -39,5 +39,31 @@ $out"
 		printf '%s\n' "$out" | sed 's/^/  /'
 	fi
 done
+# What the units grant must cover what the shipped descriptions ask: a
+# realtime priority needs LimitRTPRIO= at least that high (the daemons may
+# run as an unprivileged user, where only the limit counts), a memory lock
+# LimitMEMLOCK=infinity (unless the description says lock_memory = false).
+# The priority is read from the realtime group's text.
+for unit in "$here"/configs/systemd/*.service; do
+	grep -q 'ffsgadget up' "$unit" || continue
+	rtprio=$(sed -n 's/^LimitRTPRIO=\([0-9]*\)$/\1/p' "$unit" | tail -n 1)
+	memlock=$(sed -n 's/^LimitMEMLOCK=\(.*\)$/\1/p' "$unit" | tail -n 1)
+	for d in "$here"/descriptors/*.conf; do
+		prio=$(sed 's/#.*//' "$d" | sed -n '/realtime *= *{/,/};/p' |
+			grep -o 'priority *= *[0-9]*' | grep -o '[0-9]*$' | head -n 1)
+		[ -n "$prio" ] || continue
+		if [ -z "$rtprio" ] || [ "$rtprio" -lt "$prio" ]; then
+			fail=$((fail + 1))
+			echo "systemd: $(basename "$unit"): LimitRTPRIO=${rtprio:-unset} is below" \
+				"$(basename "$d")'s realtime priority $prio"
+		elif [ "$memlock" != infinity ] && ! grep -q 'lock_memory *= *false' "$d"; then
+			fail=$((fail + 1))
+			echo "systemd: $(basename "$unit"): LimitMEMLOCK=${memlock:-unset}, and" \
+				"$(basename "$d") locks its memory"
+		else
+			echo "systemd: $(basename "$unit") grants $(basename "$d")'s realtime priority $prio"
+		fi
+	done
+done
 echo "systemd: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -147,6 +147,13 @@ if ffs_available; then
 	fi
 	ffs_down || fail bench/ffs-teardown "teardown failed"
 	ffs_log
+	# The same control path with the daemon in its real-time mode.
+	: >/tmp/ep0lat.ffs-rt
+	if ffs_up "$(ffs_conf_zeros)" --realtime fifo:50; then
+		ep0_latency ffs-rt ffs_func_setup
+	fi
+	ffs_down || fail bench/ffs-rt-teardown "teardown failed"
+	ffs_log
 
 	section "bench: ffsgadget / kernel"
 	printf '  %4s  %-22s %14s %14s %7s %13s\n' test name kernel ffsgadget ratio \
@@ -173,6 +180,10 @@ if ffs_available; then
 		"ffsgadget p50 ${f50:--} p99 ${f99:--} us (${fn:-0}); p50 ratio" \
 		"$(echo "${k50:-} ${f50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')" \
 		"; test 14 throughput ratio ffsgadget/kernel ${r14:--}"
+	read -r g50 g99 gn <"/tmp/ep0lat.ffs-rt" || g50=""
+	say "  ffsgadget in real-time mode (--realtime fifo:50): p50 ${g50:--} p99 ${g99:--} us" \
+		"(${gn:-0} setups); p50 ratio to the kernel" \
+		"$(echo "${k50:-} ${g50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')"
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
