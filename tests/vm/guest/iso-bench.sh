@@ -126,10 +126,16 @@ if [ -n "$(iso_stats_file)" ] && ffs_available; then
 		awk -v s="$1" -v l="$2" '$1 == s && $2 == l && $4 == 1 { print $3 }' /tmp/iso.curve |
 			sort -n | head -n 1
 	}
+	# steady SIDE LABEL: the smallest depth from which every deeper run was
+	# zero-loss too (a lucky shallow run does not count), or "-".
+	steady() {
+		awk -v s="$1" -v l="$2" '$1 == s && $2 == l { print $3, $4 }' /tmp/iso.curve |
+			sort -rn | awk '$2 != 1 { exit } { d = $1 } END { if (d != "") print d }'
+	}
 	say "  packets/empty/errored/lost/device underruns; age p50/p99 in us (isostream's stamps)"
 	for mult in 1 3; do
 		label="hs-${mult}x1024"
-		printf '  %-10s %6s  %-26s %-26s %-26s\n' "$label" depth "kernel SourceSink" \
+		printf '  %-10s %5s  %-20s %-40s %-40s\n' "$label" depth "kernel SourceSink" \
 			"isostream" "isostream, realtime"
 		for d in $ISO_CURVE_DEPTHS; do
 			row=""
@@ -141,11 +147,15 @@ if [ -n "$(iso_stats_file)" ] && ffs_available; then
 				row="$row ${cell:--}"
 			done
 			# shellcheck disable=SC2086
-			printf '  %-10s %6s  %-26s %-26s %-26s\n' "" "$d" $row
+			printf '  %-10s %5s  %-20s %-40s %-40s\n' "" "$d" $row
 		done
 		k=$(smallest kernel "$label") f=$(smallest ffs "$label") r=$(smallest ffs-rt "$label")
 		ratio() { echo "$1 $2" | awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }'; }
 		say "  $label smallest zero-loss depth: kernel ${k:--}, isostream ${f:--}" \
+			"(ratio ${f:+$(ratio "$k" "$f")}), isostream realtime ${r:--}" \
+			"(ratio ${r:+$(ratio "$k" "$r")})"
+		k=$(steady kernel "$label") f=$(steady ffs "$label") r=$(steady ffs-rt "$label")
+		say "  $label zero-loss from this depth up: kernel ${k:--}, isostream ${f:--}" \
 			"(ratio ${f:+$(ratio "$k" "$f")}), isostream realtime ${r:--}" \
 			"(ratio ${r:+$(ratio "$k" "$r")})"
 	done
