@@ -100,6 +100,7 @@ static inline bool body_equal_memcmp(const uint8_t *chunk, size_t n)
 	return memcmp(chunk + ISO_SEQ_HEADER, reference + ISO_SEQ_HEADER, n - ISO_SEQ_HEADER) == 0;
 }
 
+__attribute__((noinline))
 static void check_generic(struct iso_seq_check *c, const uint8_t *buf, size_t len,
 			  uint16_t maxpacket)
 {
@@ -131,15 +132,13 @@ static inline __m256i body_diff_avx2(const uint8_t *chunk, size_t n, __m256i dif
 }
 
 __attribute__((target("avx2"), always_inline))
-static inline bool body_equal_avx2(const uint8_t *chunk, size_t n)
+static inline bool body_equal_avx2(const uint8_t *chunk, size_t n)   /* n: 32, 64, ... */
 {
 	const __m256i body = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1,
 					      -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 					      -1, -1, -1, -1);
 	__m256i x, y, diff;
 
-	if (n % 32)
-		return body_equal_memcmp(chunk, n);
 	x = _mm256_loadu_si256((const __m256i *)(const void *)chunk);
 	y = _mm256_loadu_si256((const __m256i *)(const void *)reference);
 	diff = _mm256_and_si256(_mm256_xor_si256(x, y), body);
@@ -147,9 +146,20 @@ static inline bool body_equal_avx2(const uint8_t *chunk, size_t n)
 	return _mm256_testz_si256(diff, diff);
 }
 
+/*
+ * Whole 32-byte steps need every chunk a multiple of 32 bytes: then the
+ * packet and the chunk size are.  Anything else goes to memcmp, whole, so
+ * that this loop calls nothing and keeps its state in registers.
+ */
 __attribute__((target("avx2")))
 static void check_avx2(struct iso_seq_check *c, const uint8_t *buf, size_t len, uint16_t maxpacket)
 {
+	if (maxpacket > 1024)
+		maxpacket = 1024;
+	if (len % 32 || maxpacket % 32 || !maxpacket) {
+		check_generic(c, buf, len, maxpacket);
+		return;
+	}
 	check_chunks(c, buf, len, maxpacket, body_equal_avx2);
 }
 
