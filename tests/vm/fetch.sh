@@ -6,6 +6,8 @@
 #   cache/<kver>/modroot/     lib/modules/<kver>/ with our modules, their deps,
 #                             and a modules.dep from the host's depmod
 #   cache/<kver>/testusb      tools/usb/testusb.c from Debian's source package
+#   cache/<kver>/ffs-test, aio-simple, aio-multibuff
+#                             the kernel's FunctionFS examples (bench peers, x86)
 #
 # FFS_ARCH=arm64 does the same for Debian's arm64 kernel (linux-image-arm64):
 #   cache/<kver>/Image        the packaged kernel (uncompressed on arm64)
@@ -173,6 +175,33 @@ build_testusb() {
 	mv "$dir/testusb.tmp" "$dir/testusb"
 }
 
+# The user-space peers of the bench (x86 only): the kernel's own FunctionFS
+# examples from the same source package, tools/usb/ffs-test.c (bulk source
+# and sink, one thread each, synchronous) and ffs-aio-example's simple (one
+# AIO request each way) and multibuff (2 x 128 AIO requests, IN only).
+build_peers() {
+	local dir=$1 kver=$2 srcpkg src deb
+	srcpkg=$(source_package "$kver")
+	src="$cache/src/$srcpkg"
+	[ "$arch" = amd64 ] || return 0
+	if [ ! -f "$src/tools/include/tools/le_byteshift.h" ]; then
+		deb=$(download "$srcpkg")
+		log "extracting tools/include (ffs-test) from $(basename "$deb")"
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
+			tar -xJ -C "$cache/src" "$srcpkg/tools/include/tools"
+	fi
+	log "building the FunctionFS peers (ffs-test, aio-simple, aio-multibuff)"
+	# -w: the examples' own warnings are not this project's to fix.
+	gcc -O2 -w -pthread -static -I"$src/tools/include" -o "$dir/ffs-test.tmp" \
+		"$src/tools/usb/ffs-test.c" &&
+		gcc -O2 -w -static -include "$here/peer-le.h" -o "$dir/aio-simple" \
+			"$src/tools/usb/ffs-aio-example/simple/device_app/aio_simple.c" -laio &&
+		gcc -O2 -w -static -include "$here/peer-le.h" -o "$dir/aio-multibuff" \
+			"$src/tools/usb/ffs-aio-example/multibuff/device_app/aio_multibuff.c" -laio &&
+		mv "$dir/ffs-test.tmp" "$dir/ffs-test"
+}
+
 mkdir -p "$cache"
 kver=$(kernel_version)
 dir="$cache/$kver"
@@ -182,6 +211,8 @@ if [ "$(cat "$dir/.complete" 2>/dev/null)" != "$modules" ]; then
 	echo "$modules" >"$dir/.complete"
 fi
 [ -x "$dir/testusb" ] || build_testusb "$dir" "$kver"
+[ -x "$dir/ffs-test" ] || [ "$arch" != amd64 ] || build_peers "$dir" "$kver" ||
+	log "the FunctionFS peers did not build: the bench runs without them"
 # The suite the kernel came from: dummy-hcd-iso.sh fetches its headers there.
 echo "$suite" >"$dir/suite"
 echo "$dir"

@@ -60,6 +60,10 @@ done
 # The kernel's request_module() runs /sbin/modprobe (configfs functions).
 ln -s ../bin/busybox "$stage/sbin/modprobe"
 cp "$kdir/testusb" "$stage/bin/testusb"
+# The bench's user-space peers, where fetch.sh built them (static).
+for peer in ffs-test aio-simple aio-multibuff; do
+	[ ! -x "$kdir/$peer" ] || cp "$kdir/$peer" "$stage/bin/$peer"
+done
 
 # copy_binary PATH: into /bin, with the shared libraries ldd lists, at the
 # same paths (the dynamic loader included).

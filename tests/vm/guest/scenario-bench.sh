@@ -187,5 +187,99 @@ if ffs_available; then
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
+# ---- the user-space peers ---------------------------------------------------
+# The kernel's own FunctionFS examples (fetch.sh builds them from the same
+# linux-source as testusb) on the bulk tests each can serve, zeros as usbtest
+# pattern 0 expects: ffs-test (tests 1 2 27 28), ffs-aio-example simple (the
+# same), multibuff (IN only: 2 28). A peer's failure to serve a test is a
+# figure too ("-"), not the project's failure.
+# peer_bench LABEL TESTS COMMAND...: COMMAND runs in the FunctionFS mount.
+peer_bench() {
+	local label=$1 tests=$2 pid t args i vals v n
+	shift 2
+	: >"/tmp/bench.$label"
+	if ! gadget_up -n ffs.peer; then
+		say "  $label: the gadget did not compose"
+		return
+	fi
+	(cd /dev/ffs-peer && exec "$@") >"/tmp/peer.$label.log" 2>&1 &
+	pid=$!
+	n=0
+	until gadget_bind >/dev/null 2>&1; do
+		n=$((n + 1))
+		if [ "$n" -gt 20 ] || ! kill -0 "$pid" 2>/dev/null; then
+			say "  $label: did not bind (the peer's output is in the log)"
+			detail <"/tmp/peer.$label.log"
+			kill "$pid" 2>/dev/null
+			gadget_down
+			return
+		fi
+		sleep 0.5
+	done
+	if wait_enum 10; then
+		printf '  %4s  %-22s %-26s %14s\n' test name parameters median
+		echo "$BENCH_TESTS" | while read -r t args; do
+			case " $tests " in *" $t "*) ;; *) continue ;; esac
+			vals="" i=0
+			while [ "$i" -lt "$BENCH_RUNS" ]; do
+				i=$((i + 1))
+				# shellcheck disable=SC2086
+				testusb_once "$t" $args
+				if [ "$TU_STATUS" != ok ]; then
+					say "  $label could not serve test $t: $TU_ERR"
+					continue 2
+				fi
+				# shellcheck disable=SC2086
+				vals="$vals $(tu_value "$t" "$TU_SECS" $args)"
+			done
+			v=$(echo "$vals" | awk '{ for (i = 1; i < NF; i += 2) print $i, $(i+1) }' |
+				sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }')
+			echo "$t $v" >>"/tmp/bench.$label"
+			printf '  %4s  %-22s %-26s %14s\n' "$t" "$(tu_name "$t")" "$args" "$v"
+		done
+	else
+		say "  $label: did not enumerate with usbtest bound"
+	fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	detail <"/tmp/peer.$label.log"
+	gadget_down || say "  $label: teardown failed"
+}
+
+PEERS=""
+if command -v ffs-test >/dev/null; then
+	section "bench: the kernel's FunctionFS examples as peers, zeros, median of $BENCH_RUNS"
+	say "  ffs-test"
+	peer_bench ffs-test "1 2 27 28" ffs-test
+	say "  ffs-aio-example simple"
+	peer_bench aio-simple "1 2 27 28" aio-simple /dev/ffs-peer
+	say "  ffs-aio-example multibuff"
+	peer_bench aio-multibuff "2 28" sh -c 'exec aio-multibuff /dev/ffs-peer >/dev/null'
+	PEERS="ffs-test aio-simple aio-multibuff"
+	section "bench: ffsgadget / best peer (user-space FunctionFS daemons)"
+	printf '  %4s  %-22s %12s %12s %12s %12s %12s %7s\n' test name kernel ffsgadget \
+		ffs-test aio-simple multibuff "f/peer"
+	echo "$BENCH_TESTS" | while read -r t args; do
+		[ -n "$t" ] || continue
+		row="" best=""
+		for side in kernel ffs $PEERS; do
+			v=$(sed -n "s/^$t \([0-9.]*\) .*/\1/p" "/tmp/bench.$side" 2>/dev/null)
+			row="$row ${v:--}"
+			case $side in kernel | ffs) continue ;; esac
+			[ -n "$v" ] || continue
+			best=$(echo "$best $v" | awk '{ m = $1
+				for (i = 2; i <= NF; i++) if ($i + 0 > m + 0) m = $i
+				print m }')
+		done
+		f=$(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/bench.ffs 2>/dev/null)
+		r=$(echo "${best:-} ${f:-}" | awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
+		# shellcheck disable=SC2086
+		printf '  %4s  %-22s %12s %12s %12s %12s %12s %7s\n' "$t" "$(tu_name "$t")" $row "${r:--}"
+	done
+	say "  (MB/s or req/s as above; f/peer: ffsgadget / the best peer that served the test)"
+else
+	skip bench/peers "the kernel's FunctionFS examples are not in the image (fetch.sh builds them on x86)"
+fi
+
 usbtest_pattern 1
 . /guest/iso-bench.sh
