@@ -50,6 +50,7 @@ ISO_CURVE_SECONDS=${ISO_CURVE_SECONDS:-10}
 ISO_CURVE_DEPTHS=${ISO_CURVE_DEPTHS:-8 16 32 64 128 256 1024}
 ISO_RT_PRIO=${ISO_RT_PRIO:-50}
 : >/tmp/iso.curve
+rm -f /tmp/iso-rt-said
 
 # curve_line SIDE LABEL DEPTH OUTFILE UNDERRUNS: "SIDE LABEL DEPTH ZERO LOSS p50 p99" to /tmp/iso.curve.
 curve_line() {
@@ -100,6 +101,11 @@ curve_ffs() {
 		ffs_down || echo "isostream teardown failed" | detail
 		un=$(dev_num in_underruns)
 		grep 'realtime' "$FFS_LOG" | head -n 2 | detail
+		# What the real-time runs got, said once (refusals name what is missing).
+		if [ "$side" = ffs-rt ] && [ ! -e /tmp/iso-rt-said ]; then
+			grep 'realtime:' "$FFS_LOG" | sed 's/^/  daemon: /'
+			touch /tmp/iso-rt-said
+		fi
 		curve_line "$side" "$label" "$depth" "$out" "${un:-}"
 	else
 		ffs_down

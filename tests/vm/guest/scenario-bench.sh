@@ -127,6 +127,13 @@ bench_side() {
 HCD_TICKS=0
 hcd_ticks_ready && HCD_TICKS=1
 
+# The real-time runs (--realtime fifo:50): the daemons run as the scheme's
+# unprivileged user, where only the limits count, as ffsgadget@.service
+# grants them (LimitRTPRIO=95, LimitMEMLOCK=infinity); inherited from here.
+# Without them the daemon says so in its log and runs without.
+ulimit -r 95 2>/dev/null || say "  (cannot raise RLIMIT_RTPRIO: the realtime runs are refused)"
+ulimit -l unlimited 2>/dev/null || say "  (cannot raise RLIMIT_MEMLOCK: memory is not locked)"
+
 section "bench: in-kernel SourceSink (usb_f_ss_lb), zeros, median of $BENCH_RUNS"
 usbtest_pattern 0
 if gadget_up -a SourceSink.0/pattern=0 SourceSink.0 && wait_enum 10; then
@@ -151,6 +158,7 @@ if ffs_available; then
 	: >/tmp/ep0lat.ffs-rt
 	if ffs_up "$(ffs_conf_zeros)" --realtime fifo:50; then
 		ep0_latency ffs-rt ffs_func_setup
+		grep 'realtime:' "$FFS_LOG" | sed 's/^/  daemon: /'
 	fi
 	ffs_down || fail bench/ffs-rt-teardown "teardown failed"
 	ffs_log
