@@ -369,10 +369,8 @@ static void engine_disable(struct fg_engine *e, const char *why)
 	e->enabled = false;
 }
 
-static void engine_on_ep0_event(void *ctx, enum fg_ep0_event ev)
+static void engine_handle_event(struct fg_engine *e, enum fg_ep0_event ev)
 {
-	struct fg_engine *e = ctx;
-
 	switch (ev) {
 	case FG_EV_BIND:
 		fg_info("bound to a UDC");
@@ -393,6 +391,15 @@ static void engine_on_ep0_event(void *ctx, enum fg_ep0_event ev)
 		fg_dbg("resumed");
 		break;
 	}
+}
+
+static void engine_on_ep0_event(void *ctx, enum fg_ep0_event ev)
+{
+	struct fg_engine *e = ctx;
+
+	engine_handle_event(e, ev);
+	if (e->pers->event)
+		e->pers->event(e->pstate, ev);
 }
 
 static void engine_reap(struct fg_engine *e)
@@ -530,6 +537,25 @@ int fg_engine_counters(const struct fg_engine *e, size_t index, struct fg_ep_cou
 	return 0;
 }
 
+/*
+ * While a SETUP is deferred ep0 stays readable (f_fs reports a pending
+ * SETUP as readable and writable) and must not be read: stop watching it
+ * until the answer, or the level-triggered loop would spin.
+ */
+static void engine_watch_ep0(struct fg_engine *e, bool on)
+{
+	for (size_t i = 0; i < ENGINE_WATCHES; i++) {
+		struct fg_watch *w = &e->watches[i];
+		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = w };
+
+		if (w->ready && w->fd == e->ep0_fd) {
+			if (epoll_ctl(e->epoll_fd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+				fg_warn("ep0 watch: %s", strerror(errno));
+			return;
+		}
+	}
+}
+
 static void on_ep0_ready(void *ctx, int fd)
 {
 	struct fg_engine *e = ctx;
@@ -541,7 +567,35 @@ static void on_ep0_ready(void *ctx, int fd)
 		fg_err("%s/ep0: %s", e->opt->mount, strerror(-rc));
 		e->fatal = rc;
 		e->stop = true;
+		return;
 	}
+	if (e->ep0.deferred)
+		engine_watch_ep0(e, false);
+}
+
+int fg_engine_answer_setup(struct fg_engine *e, const void *reply, int len)
+{
+	int rc = fg_ep0_answer_deferred(&e->ep0, reply, len);
+
+	if (rc == 0)
+		engine_watch_ep0(e, true);
+	return rc;
+}
+
+void fg_engine_hold(struct fg_engine *e, size_t index, bool hold)
+{
+	if (index >= e->stream_count || e->streams[index].held == hold)
+		return;
+	e->streams[index].held = hold;
+	if (!hold)
+		engine_submit_all(e);
+}
+
+int fg_engine_speed(const struct fg_engine *e)
+{
+	if (!e->enabled || e->stream_count == 0)
+		return -1;
+	return (int)e->streams[0].info.speed;
 }
 
 static void on_aio_ready(void *ctx, int fd)

@@ -71,9 +71,9 @@ static int ep0_ask_personality(struct fg_ep0 *e0, const struct fg_setup *s)
 	return e0->pers->setup(e0->pers_state, s, e0->buf, FG_CTRL_BUFSIZE);
 }
 
-static void ep0_answer_in(struct fg_ep0 *e0, const struct fg_setup *s)
+/* The IN request's answer: n bytes of e0->buf, or a negative errno to STALL. */
+static void ep0_finish_in(struct fg_ep0 *e0, const struct fg_setup *s, int n)
 {
-	int n = ep0_ask_personality(e0, s);
 	size_t len;
 	ssize_t rc;
 
@@ -95,9 +95,9 @@ static void ep0_answer_in(struct fg_ep0 *e0, const struct fg_setup *s)
 	ep0_account(e0, rc, "IN data stage");
 }
 
-static void ep0_answer_out(struct fg_ep0 *e0, const struct fg_setup *s)
+/* The OUT request's answer: verdict 0 accepts (and reads the data stage), < 0 STALLs. */
+static void ep0_finish_out(struct fg_ep0 *e0, const struct fg_setup *s, int verdict)
 {
-	int verdict = ep0_ask_personality(e0, s);
 	ssize_t rc;
 
 	if (verdict < 0) {
@@ -126,11 +126,38 @@ static void ep0_answer_out(struct fg_ep0 *e0, const struct fg_setup *s)
 
 void fg_ep0_handle_setup(struct fg_ep0 *e0, const struct fg_setup *s)
 {
+	int verdict;
+
 	e0->stats.setups++;
+	verdict = ep0_ask_personality(e0, s);
+	if (verdict == FG_SETUP_DEFER) {
+		e0->deferred = true;
+		e0->deferred_setup = *s;
+		return;
+	}
 	if (s->request_type & USB_DIR_IN)
-		ep0_answer_in(e0, s);
+		ep0_finish_in(e0, s, verdict);
 	else
-		ep0_answer_out(e0, s);
+		ep0_finish_out(e0, s, verdict);
+}
+
+int fg_ep0_answer_deferred(struct fg_ep0 *e0, const void *reply, int len)
+{
+	const struct fg_setup *s = &e0->deferred_setup;
+
+	if (!e0->deferred)
+		return -ENOENT;
+	e0->deferred = false;
+	if (s->request_type & USB_DIR_IN) {
+		if (len > FG_CTRL_BUFSIZE)
+			len = FG_CTRL_BUFSIZE;
+		if (len > 0)
+			memcpy(e0->buf, reply, (size_t)len);
+		ep0_finish_in(e0, s, len);
+	} else {
+		ep0_finish_out(e0, s, len < 0 ? len : 0);
+	}
+	return 0;
 }
 
 static void ep0_notify(struct fg_ep0 *e0, enum fg_ep0_event ev)
@@ -183,6 +210,9 @@ int fg_ep0_service(struct fg_ep0 *e0)
 	struct usb_functionfs_event events[EP0_EVENTS_PER_READ];
 
 	for (;;) {
+		if (e0->deferred)
+			return 0;
+
 		ssize_t n = e0->io.read(e0->io.ctx, events, sizeof(events));
 		size_t count;
 
@@ -202,6 +232,7 @@ int fg_ep0_service(struct fg_ep0 *e0)
 		if (n == 0 || (size_t)n % sizeof(events[0]) != 0)
 			return -EPROTO;
 		count = (size_t)n / sizeof(events[0]);
+		/* FunctionFS queues one SETUP at most: a batch defers at most one. */
 		for (size_t i = 0; i < count; i++)
 			ep0_dispatch(e0, &events[i]);
 		/*

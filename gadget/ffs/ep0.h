@@ -11,6 +11,9 @@
  *     write() STALLs.  A STALL returns -EL2HLT, which is the expected result;
  *   - a newer event cancels a pending SETUP: its answer fails with -EIDRM.
  *
+ * A personality may defer its answer (FG_SETUP_DEFER): until it answers,
+ * fg_ep0_service reads nothing, since any ep0 read would answer the request.
+ *
  * I/O goes through fg_ep0_io so that the dispatcher can be driven by a
  * script in the unit tests, without a kernel.
  */
@@ -30,15 +33,7 @@ struct fg_ep0_io {
 	void *ctx;
 };
 
-/* Lifecycle events, passed on to whoever owns the streams (the engine). */
-enum fg_ep0_event {
-	FG_EV_BIND,
-	FG_EV_UNBIND,
-	FG_EV_ENABLE,
-	FG_EV_DISABLE,
-	FG_EV_SUSPEND,
-	FG_EV_RESUME,
-};
+/* Lifecycle events (enum fg_ep0_event, personality.h) go to whoever owns the streams. */
 
 struct fg_ep0_stats {
 	unsigned long events;
@@ -58,6 +53,9 @@ struct fg_ep0 {
 	void *event_ctx;
 	uint8_t *buf;               /* FG_CTRL_BUFSIZE bytes */
 	struct fg_ep0_stats stats;
+	/* A request the personality deferred (FG_SETUP_DEFER): ep0 is not read until answered. */
+	bool deferred;
+	struct fg_setup deferred_setup;
 };
 
 int fg_ep0_init(struct fg_ep0 *e0, const struct fg_ep0_io *io,
@@ -75,5 +73,11 @@ int fg_ep0_service(struct fg_ep0 *e0);
 
 /* Answers one SETUP (exposed for the tests). */
 void fg_ep0_handle_setup(struct fg_ep0 *e0, const struct fg_setup *s);
+
+/*
+ * Answers the deferred request: len >= 0 replies with reply[0..len) (IN) or
+ * accepts (OUT), len < 0 STALLs.  -ENOENT when nothing is deferred.
+ */
+int fg_ep0_answer_deferred(struct fg_ep0 *e0, const void *reply, int len);
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef FFSGADGET_PERSONALITY_H
 #define FFSGADGET_PERSONALITY_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,6 +91,24 @@ struct fg_option_spec {
 	const char *const *choices;
 };
 
+/* Lifecycle events read from ep0, in FunctionFS's terms. */
+enum fg_ep0_event {
+	FG_EV_BIND,
+	FG_EV_UNBIND,
+	FG_EV_ENABLE,
+	FG_EV_DISABLE,
+	FG_EV_SUSPEND,
+	FG_EV_RESUME,
+};
+
+/*
+ * setup's answer when the reply is not known yet (a program elsewhere
+ * decides): the engine leaves the request pending, reads nothing more from
+ * ep0, and the personality answers once with fg_engine_answer_setup.  It
+ * must answer in bounded time: until it does, no other event is read.
+ */
+#define FG_SETUP_DEFER (-EINPROGRESS)
+
 /* fill_in's answer when there is nothing to send: the request stays idle until fg_engine_kick. */
 #define FG_FILL_NONE ((size_t)-1)
 
@@ -103,7 +123,8 @@ struct fg_option_spec {
  *     reads it and calls control_out.  The status stage is acknowledged by
  *     the kernel once the data arrives, so refusal must happen here.
  *   - OUT with wLength == 0: return 0 to acknowledge.
- *   A negative errno STALLs the request (-EOPNOTSUPP for "not mine").
+ *   A negative errno STALLs the request (-EOPNOTSUPP for "not mine");
+ *   FG_SETUP_DEFER answers later, with fg_engine_answer_setup.
  *
  * control_out: the data stage of an accepted OUT request (len <= wLength).
  *
@@ -126,6 +147,9 @@ struct fg_option_spec {
  *   -ECONNRESET: cancelled, nothing sent).  What was sent is counted here,
  *   not at fill_in: up to a whole queue of filled requests may still be in
  *   flight, or be cancelled.
+ *
+ * event: every lifecycle event, after the engine acted on it (on ENABLE
+ *   the endpoints' speeds are known; enable and disable were called first).
  *
  * create: allocate the state for a model whose options already passed the
  *   table (options).  What the table cannot say (a role per HID interface,
@@ -160,6 +184,7 @@ struct fg_personality {
 	void (*report)(void *state, FILE *out);
 	int (*start)(void *state, struct fg_engine *e);
 	void (*stop)(void *state);
+	void (*event)(void *state, enum fg_ep0_event ev);
 };
 
 /*
@@ -173,6 +198,15 @@ struct fg_personality {
  * fg_engine_endpoint: the live endpoint with this 0-based index, or NULL.
  * fg_engine_request_stop: end the loop after the current iteration.
  * fg_engine_counters: the endpoint's counters; -ENOENT for a bad index.
+ * fg_engine_answer_setup: answers the request setup deferred: len >= 0
+ *   sends reply[0..len) (IN; clipped to wLength) or accepts (OUT: a data
+ *   stage is then read and passed to control_out); len < 0 STALLs.
+ *   -ENOENT when no request is pending.
+ * fg_engine_hold: while held, the OUT endpoint's idle requests are not
+ *   resubmitted, so the host is NAKed instead of its data being taken;
+ *   releasing submits them again.  Requests in flight still complete.
+ * fg_engine_speed: the speed the host enabled the function at, or -1
+ *   (not enabled, or no endpoint to tell it by).
  */
 #define FG_MAX_WATCHES 8
 int fg_engine_watch(struct fg_engine *e, int fd, void (*ready)(void *ctx, int fd), void *ctx);
@@ -181,6 +215,9 @@ void fg_engine_kick(struct fg_engine *e);
 const struct fg_ep_info *fg_engine_endpoint(const struct fg_engine *e, size_t index);
 void fg_engine_request_stop(struct fg_engine *e);
 int fg_engine_counters(const struct fg_engine *e, size_t index, struct fg_ep_counters *c);
+int fg_engine_answer_setup(struct fg_engine *e, const void *reply, int len);
+void fg_engine_hold(struct fg_engine *e, size_t index, bool hold);
+int fg_engine_speed(const struct fg_engine *e);
 
 /* Largest control data stage the engine buffers (wLength is 16 bits). */
 #define FG_CTRL_BUFSIZE 65536

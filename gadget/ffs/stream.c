@@ -129,7 +129,7 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 	struct iocb *batch[SUBMIT_BATCH];
 	bool more = true;
 
-	while (s->enabled && more && s->idle_count) {
+	while (s->enabled && !s->held && more && s->idle_count) {
 		int n = 0, done = 0;
 
 		if (p->fill_in && fg_ep_is_in(s->info.desc))

@@ -93,6 +93,7 @@ struct fg_stream {
 	unsigned idle_count;
 	unsigned in_flight;
 	bool enabled;
+	bool held;                 /* OUT: idle requests stay idle (fg_engine_hold) */
 	unsigned generation;       /* bumped on every enable: speed may have changed */
 	struct fg_stream_stats stats;
 	/* stats.submit_failures when the current run of refusals began; 0: none. */

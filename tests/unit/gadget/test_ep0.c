@@ -481,6 +481,72 @@ static void test_gadget_zero_control_loopback(void **state)
 	fg_zero_personality.destroy(zs);
 }
 
+static void test_deferred_in_request_is_answered_later_and_blocks_reads(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t reply[] = { 1, 2, 3, 4, 5 };
+	unsigned reads;
+
+	fx->rec.verdict = FG_SETUP_DEFER;
+	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_VENDOR, 0x42, 0, 0, 64);
+	push_event(&fx->ffs, FUNCTIONFS_SUSPEND);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_true(fx->ep0.deferred);
+	assert_int_equal(fx->ffs.sends + fx->ffs.stalls, 0);
+	/* Any read now would answer the request: service must not read. */
+	reads = fx->ffs.event_reads;
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fx->ffs.event_reads, reads);
+	assert_int_equal(fx->rec.seen_count, 0);
+
+	assert_int_equal(fg_ep0_answer_deferred(&fx->ep0, reply, sizeof(reply)), 0);
+	assert_false(fx->ep0.deferred);
+	assert_int_equal(fx->ffs.sends, 1);
+	assert_int_equal(fx->ffs.sent_len, sizeof(reply));
+	assert_memory_equal(fx->ffs.sent, reply, sizeof(reply));
+	assert_int_equal(fg_ep0_answer_deferred(&fx->ep0, reply, 1), -ENOENT);
+
+	assert_int_equal(service_all(&fx->ep0, &fx->ffs), 0);
+	assert_int_equal(fx->rec.seen_count, 1);
+	assert_int_equal(fx->rec.seen[0], FG_EV_SUSPEND);
+}
+
+static void test_deferred_requests_stall_or_accept_in_the_right_direction(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t data[] = { 0x80, 0x25, 0, 0 };
+
+	fx->rec.verdict = FG_SETUP_DEFER;
+	push_setup(&fx->ffs, USB_DIR_IN | USB_TYPE_VENDOR, 0x42, 0, 0, 64);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fg_ep0_answer_deferred(&fx->ep0, NULL, -ETIMEDOUT), 0);
+	assert_int_equal(fx->ffs.stalls, 1);
+	assert_int_equal(fx->ffs.sends, 0);
+
+	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR, 0x07, 0x0101, 0, 0);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fg_ep0_answer_deferred(&fx->ep0, NULL, -EPERM), 0);
+	assert_int_equal(fx->ffs.stalls, 2);
+	assert_int_equal(fx->ffs.acks, 0);
+
+	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR, 0x07, 0x0101, 0, 0);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fg_ep0_answer_deferred(&fx->ep0, NULL, 0), 0);
+	assert_int_equal(fx->ffs.acks, 1);
+
+	fx->ffs.out_data = data;
+	fx->ffs.out_len = sizeof(data);
+	push_setup(&fx->ffs, USB_DIR_OUT | USB_TYPE_VENDOR, 0x1e, 0, 0, 4);
+	assert_int_equal(fg_ep0_service(&fx->ep0), 0);
+	assert_int_equal(fx->rec.control_outs, 0);
+	assert_int_equal(fg_ep0_answer_deferred(&fx->ep0, NULL, 0), 0);
+	assert_int_equal(fx->rec.control_outs, 1);
+	assert_int_equal(fx->rec.got_len, 4);
+	assert_memory_equal(fx->rec.got, data, 4);
+	assert_int_equal(fx->ep0.stats.stalls, 2);
+	assert_int_equal(fx->ep0.stats.setups, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +578,12 @@ int main(void)
 						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_event_type_is_ignored,
 						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_deferred_in_request_is_answered_later_and_blocks_reads,
+			fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_deferred_requests_stall_or_accept_in_the_right_direction,
+			fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_no_personality_hook_means_stall),
 		cmocka_unit_test(test_gadget_zero_control_loopback),
 	};

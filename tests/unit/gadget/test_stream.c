@@ -172,6 +172,26 @@ static void iso_ring_ran_dry_when_the_bus_took_the_last(void **state)
 	f.s.queued_at_submit = 8;
 	fg_stream_complete(&f.r, (long)f.r.len, &counter, &f);
 	assert_int_equal(f.s.empty_since_ns, now - 100000000u + 8 * 125000u);
+/*
+ * A held OUT stream (the bridge's program is not reading) keeps its idle
+ * requests idle: no io_submit at all.  Released, the same call submits,
+ * which the null io context refuses: proof that it tried.
+ */
+static void held_stream_submits_nothing(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_stream(&f, 0x01);
+	fg_stream_complete(&f.r, 64, &counter, &f);
+	assert_false(f.r.in_flight);
+	f.s.held = true;
+	assert_int_equal(fg_stream_submit_idle(&f.s, 0, -1, &counter, &f), 0);
+	assert_false(f.r.in_flight);
+	assert_int_equal(f.s.stats.submit_failures, 0);
+	f.s.held = false;
+	assert_true(fg_stream_submit_idle(&f.s, 0, -1, &counter, &f) < 0);
+	assert_int_equal(f.s.stats.submit_failures, 1);
 }
 
 int main(void)
@@ -183,6 +203,7 @@ int main(void)
 		cmocka_unit_test(out_data_reaches_the_personality),
 		cmocka_unit_test(in_completion_reaches_the_personality),
 		cmocka_unit_test(iso_ring_ran_dry_when_the_bus_took_the_last),
+		cmocka_unit_test(held_stream_submits_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
