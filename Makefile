@@ -69,6 +69,8 @@ HIDTOOL       = $(BUILD)/hidtool
 HOSTILE       = $(BUILD)/fg-hostile
 # The VM's usbmon witness of iso streams (the binary interface).
 USBMON_ISO    = $(BUILD)/fg-usbmon-iso
+# The VM's board-side program for the bridge personality (its wire format, in C).
+BRIDGEPEER    = $(BUILD)/bridgepeer
 # The VM's io_submit refusal shim (LD_PRELOAD).
 FAILSUBMIT    = $(BUILD)/fg-failsubmit.so
 
@@ -80,9 +82,9 @@ FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps test unit vm-test vm-test-2 soak demo bench clean install \
         programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins mutate
-all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(FAILSUBMIT) \
+all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(BRIDGEPEER) $(FAILSUBMIT) \
      $(if $(CROSS),,$(UNIT_BINS))
-programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO)
+programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(BRIDGEPEER)
 
 deps:
 	@sh tests/deps.sh
@@ -114,6 +116,10 @@ $(USBMON_ISO): tests/vm/usbmon_iso.c
 $(FAILSUBMIT): tests/vm/failsubmit.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SYSROOT_FLAGS) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+$(BRIDGEPEER): tests/vm/bridgepeer.c gadget/wire/bridge_wire.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Igadget/wire -o $@ tests/vm/bridgepeer.c gadget/wire/bridge_wire.c $(LDFLAGS)
 
 $(HIDTOOL): tests/vm/hidtool.c
 	@mkdir -p $(dir $@)
@@ -167,10 +173,10 @@ unit: $(UNIT_BINS)
 # its packages from the machine's own mirror, nothing installed on the host).
 VM_SUITE_2 = trixie
 VM_PARTS_2 = core iso
-vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(FAILSUBMIT)
+vm-test: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(BRIDGEPEER) $(FAILSUBMIT)
 	@FFS_BUILD=$(CURDIR)/$(BUILD) sh tests/vm/run.sh test
 
-vm-test-2: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(FAILSUBMIT)
+vm-test-2: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(BRIDGEPEER) $(FAILSUBMIT)
 	@FFS_BUILD=$(CURDIR)/$(BUILD) FFS_SUITE=$(VM_SUITE_2) \
 		FFS_VM_PARTS="$${FFS_VM_PARTS:-$(VM_PARTS_2)}" sh tests/vm/run.sh test
 

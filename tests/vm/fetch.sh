@@ -30,7 +30,7 @@ arch=${FFS_ARCH:-amd64}
 # shellcheck disable=SC1091
 suite=${FFS_SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
 # The modules the guest loads by name; their dependencies are resolved below.
-modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon usbhid hid hid_generic evdev"
+modules="configfs libcomposite dummy_hcd usb_f_fs usb_f_ss_lb usbtest usbmon usbhid hid hid_generic evdev cp210x"
 
 log() { echo "fetch: $*" >&2; }
 die() { log "$*"; exit 1; }

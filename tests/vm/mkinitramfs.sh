@@ -111,7 +111,8 @@ copy_cross_binary() {
 # only turn its checks into skips (or nothing at all), never a failure.
 need="ffsgadget ffsgadget-host"
 case $mode in
-test) need="$need fg-hostile fg-usbmon-iso hidtool" ;;
+test) need="$need fg-hostile fg-usbmon-iso hidtool bridgepeer" ;;
+bench) need="$need bridgepeer" ;;
 soak) need="$need fg-hostile" ;;
 esac
 for bin in $need; do

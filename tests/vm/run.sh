@@ -12,7 +12,8 @@
 # non-zero when that line is missing (crash, timeout).
 #
 # The test scenario boots once per part (core: baseline, Gadget Zero, host
-# companion, configfs, HID; iso; reliability: hostile host and storms), each
+# companion, configfs, HID; iso; reliability: hostile host and storms;
+# bridge: the bridge personality under the stock cp210x driver), each
 # with its own log (build/vm/test-PART.log) and time limit; the last line sums
 # them. Each part's results are judged here from its log, not taken from the
 # guest's own count: every result parts.list declares for the part must be
@@ -23,7 +24,7 @@
 # vm-ARCH-SUITE for another suite's kernel: vm-amd64-trixie).
 #
 # Environment: FFS_VM_TIMEOUT (seconds per boot; default 420),
-# FFS_VM_PARTS (the test parts to run; default "core iso reliability",
+# FFS_VM_PARTS (the test parts to run; default "core iso reliability bridge",
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
@@ -90,7 +91,7 @@ write_result() {
 # a misspelled part would otherwise boot, run nothing, and pass.
 parts=("")
 if [ "$mode" = test ]; then
-	default_parts="core iso reliability"
+	default_parts="core iso reliability bridge"
 	[ "$arch" = amd64 ] || default_parts="core"
 	read -r -a parts <<<"${FFS_VM_PARTS:-$default_parts}"
 	known=$(awk '!/^#/ && NF { print $1 }' "$here/parts.list" | sort -u | tr '\n' ' ')

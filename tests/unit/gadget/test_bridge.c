@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -629,6 +631,118 @@ static void test_answers_parser_takes_what_the_readme_shows(void **state)
 	assert_null(bridge_answers_match(&t, &s));
 }
 
+/*
+ * descriptors/bridge/vendor_device.py (and so ffsgadget_bridge.py) against
+ * the personality: its control requests and its bulk loopback, with the
+ * shipped description.  Needs python3 (tests/deps.sh installs it).
+ */
+static bool python_ready(void *b)
+{
+	const struct bridge *br = b;
+
+	return br->ctl.hello && br->ports[0].io.fd >= 0;
+}
+
+static void test_python_vendor_device(void **state)
+{
+	char dir[64] = "/tmp/fg-bridge-py-XXXXXX", err[512], cmd[128];
+	struct fg_model *m;
+	struct fg_ep_info in = { 0 }, out = { 0 };
+	uint8_t buf[16384], data[1000];
+	void *b;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (system("python3 -c pass >/dev/null 2>&1") != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	setenv("RUNTIME_DIRECTORY", dir, 1);
+	if (fg_description_load(FG_SOURCE_DIR "/descriptors/bridge-vendor.conf", &m, err,
+				sizeof(err)) < 0)
+		fail_msg("%s", err);
+	if (fg_bridge_personality.create(m, &b, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	unsetenv("RUNTIME_DIRECTORY");
+	memset(&engine, 0, sizeof(engine));
+	engine.speed = FG_HS;
+	assert_int_equal(fg_bridge_personality.start(b, (struct fg_engine *)&engine), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execlp("python3", "python3", FG_SOURCE_DIR "/descriptors/bridge/vendor_device.py",
+		       "--runtime-dir", dir, "--seconds", "5", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && !python_ready(b); i++)
+		pump();
+	assert_true(python_ready(b));
+
+	/* Control: stored by the script, read back from it; the rest STALLs. */
+	struct fg_setup set = { 0x41, 0x01, 0, 0, 5 };
+	assert_int_equal(fg_bridge_personality.setup(b, &set, reply_buf, sizeof(reply_buf)), 0);
+	fg_bridge_personality.control_out(b, &set, (const uint8_t *)"Hello", 5);
+	struct fg_setup get = { 0xc1, 0x02, 0, 0, 64 };
+	assert_int_equal(fg_bridge_personality.setup(b, &get, reply_buf, sizeof(reply_buf)),
+			 FG_SETUP_DEFER);
+	for (int i = 0; i < 100 && !engine.answers; i++)
+		pump();
+	assert_int_equal(engine.answers, 1);
+	assert_int_equal(engine.answer_len, 5);
+	assert_memory_equal(engine.answer, "Hello", 5);
+	struct fg_setup unknown = { 0xc1, 0x09, 0, 0, 4 };
+	assert_int_equal(fg_bridge_personality.setup(b, &unknown, reply_buf, sizeof(reply_buf)),
+			 FG_SETUP_DEFER);
+	for (int i = 0; i < 100 && engine.answers < 2; i++)
+		pump();
+	assert_int_equal(engine.answers, 2);
+	assert_true(engine.answer_len < 0);
+	struct fg_setup version = { 0xc1, 0x03, 0, 0, 2 };
+	assert_int_equal(fg_bridge_personality.setup(b, &version, reply_buf, sizeof(reply_buf)), 2);
+
+	/* Bulk loopback through the script, a zero-length packet included. */
+	in.desc = &m->endpoints[0];
+	in.index = 0;
+	out.desc = &m->endpoints[1];
+	out.index = 1;
+	in.transfer_size = out.transfer_size = sizeof(buf);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	fg_bridge_personality.consume_out(b, &out, data, sizeof(data));
+	fg_bridge_personality.consume_out(b, &out, data, 0);
+	size_t got = FG_FILL_NONE;
+	for (int i = 0; i < 100 && got == FG_FILL_NONE; i++) {
+		pump();
+		got = fg_bridge_personality.fill_in(b, &in, buf, sizeof(buf), 1);
+	}
+	assert_int_equal(got, sizeof(data));
+	assert_memory_equal(buf, data, sizeof(data));
+	got = FG_FILL_NONE;
+	for (int i = 0; i < 100 && got == FG_FILL_NONE; i++) {
+		pump();
+		got = fg_bridge_personality.fill_in(b, &in, buf, sizeof(buf), 0);
+	}
+	assert_int_equal(got, 0);
+	struct fg_setup counts = { 0xc1, 0x04, 0, 0, 8 };
+	assert_int_equal(fg_bridge_personality.setup(b, &counts, reply_buf, sizeof(reply_buf)),
+			 FG_SETUP_DEFER);
+	for (int i = 0; i < 100 && engine.answers < 3; i++)
+		pump();
+	assert_int_equal(engine.answer_len, 8);
+	assert_memory_equal(engine.answer, "\x02\0\0\0\x04\0\0\0", 8);
+
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	fg_bridge_personality.stop(b);
+	fg_bridge_personality.destroy(b);
+	fg_model_free(m);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
@@ -646,6 +760,7 @@ int main(void)
 		T(test_pty_carries_bytes_both_ways),
 		cmocka_unit_test(test_bad_options_are_refused_with_file_and_line),
 		cmocka_unit_test(test_answers_parser_takes_what_the_readme_shows),
+		cmocka_unit_test(test_python_vendor_device),
 	};
 #undef T
 

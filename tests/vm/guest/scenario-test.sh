@@ -84,7 +84,7 @@ baseline_gadget() {
 			"$(cat /sys/bus/usb/devices/$USBDEV/speed) Mb/s) in $(elapsed "$t0") s"
 }
 
-# run.sh boots once per part (ffs.part=core|iso|reliability on the kernel
+# run.sh boots once per part (ffs.part=core|iso|reliability|bridge on the kernel
 # command line), each within its own time limit; no part given runs them all.
 part=$(sed -n 's/.*ffs\.part=\([^ ]*\).*/\1/p' /proc/cmdline)
 part_wanted() { [ -z "$part" ] || [ "$part" = "$1" ]; }
@@ -124,6 +124,10 @@ fi
 
 part_wanted core && run_core
 part_wanted iso && . /guest/scenario-iso.sh
+# The bridge personality against the host's stock cp210x driver.
+if part_wanted bridge && [ -x /bin/ffsgadget ] && [ -x /bin/bridgepeer ]; then
+	(. /guest/scenario-bridge.sh)
+fi
 # Hostile host and lifecycle storms: on the x86 run (sanitized under make test).
 if part_wanted reliability && [ -x /bin/ffsgadget ] && [ "$(uname -m)" = x86_64 ]; then
 	[ ! -x /bin/fg-hostile ] || (. /guest/scenario-hostile.sh)
