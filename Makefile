@@ -221,7 +221,7 @@ demo: deps
 	@sh tests/vm/run.sh demo
 
 bench: deps
-	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL) $(BUILD)/libffsgadget.a
+	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL) $(BRIDGEPEER) $(BUILD)/libffsgadget.a
 	@sh tests/vm/run.sh bench
 	@sh tests/bench/iso-instructions.sh $(BUILD)
 

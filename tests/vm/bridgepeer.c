@@ -16,6 +16,12 @@
  *       length, payload on ACK, oversized, answer before HELLO, another
  *       version); each must come back as an ERROR.  Prints them; exit 0
  *       when all seven were refused and the last closed the connection.
+ *   bridgepeer sink SOCKET
+ *       takes every transfer of an OUT endpoint's socket and drops it.
+ *   bridgepeer source SOCKET SIZE
+ *       sends SIZE-byte transfers of zeros to an IN endpoint's socket until
+ *       the daemon goes.  (Both: the bench's bridge side, as Gadget Zero's
+ *       sink and source are the other's.)
  */
 #include <errno.h>
 #include <poll.h>
@@ -182,6 +188,40 @@ static int malformed(const char *path)
 	return ok == 7 ? 0 : 1;
 }
 
+static int sink(const char *path)
+{
+	int fd = dial(path);
+
+	for (;;) {
+		ssize_t n = recv(fd, msg, sizeof(msg), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 1;
+		/* 0 is a zero-length transfer or the end: the end also hangs up. */
+		if (n == 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
+				return 0;
+		}
+	}
+}
+
+static int source(const char *path, size_t size)
+{
+	int fd = dial(path);
+
+	if (size > sizeof(msg))
+		return 2;
+	memset(msg, 0, size);
+	for (;;) {
+		if (send(fd, msg, size, MSG_NOSIGNAL) < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "control") == 0)
@@ -190,6 +230,11 @@ int main(int argc, char **argv)
 		return hello(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "malformed") == 0)
 		return malformed(argv[2]);
-	fprintf(stderr, "usage: bridgepeer control|hello|malformed SOCKET [--silent]\n");
+	if (argc == 3 && strcmp(argv[1], "sink") == 0)
+		return sink(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "source") == 0)
+		return source(argv[2], (size_t)strtoul(argv[3], NULL, 10));
+	fprintf(stderr, "usage: bridgepeer control|hello|malformed|sink SOCKET [--silent]\n"
+		"       bridgepeer source SOCKET SIZE\n");
 	return 2;
 }

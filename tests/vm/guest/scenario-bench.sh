@@ -192,6 +192,39 @@ if ffs_available; then
 	say "  ffsgadget in real-time mode (--realtime fifo:50): p50 ${g50:--} p99 ${g99:--} us" \
 		"(${gn:-0} setups); p50 ratio to the kernel" \
 		"$(echo "${k50:-} ${g50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')"
+
+	# The bridge personality: the same bulk endpoints, the data through Unix
+	# sockets to bridgepeer and back (source and sink of zeros, as above).
+	if [ -x /bin/bridgepeer ]; then
+		section "bench: bridge (Gadget Zero's bulk endpoints over sockets), zeros, median of $BENCH_RUNS"
+		if ffs_up /guest/bridge-bench.conf; then
+			bridgepeer source /run/ffsgadget/bench.in 65536 &
+			src=$!
+			bridgepeer sink /run/ffsgadget/bench.out &
+			snk=$!
+			all_tests=$BENCH_TESTS
+			BENCH_TESTS=$(echo "$BENCH_TESTS" | grep -E '^(1|2|27|28) ')
+			bench_side bridge
+			BENCH_TESTS=$all_tests
+			kill "$src" "$snk" 2>/dev/null
+			wait "$src" "$snk" 2>/dev/null
+		else
+			fail bench/bridge "the bridge did not enumerate"
+		fi
+		ffs_down || fail bench/bridge-teardown "teardown failed"
+		ffs_log
+
+		section "bench: bridge / Gadget Zero (bulk)"
+		printf '  %4s  %-22s %14s %14s %7s\n' test name "Gadget Zero" bridge ratio
+		echo "$BENCH_TESTS" | grep -E '^(1|2|27|28) ' | while read -r t args; do
+			f=$(sed -n "s/^$t //p" /tmp/bench.ffs)
+			b=$(sed -n "s/^$t //p" /tmp/bench.bridge)
+			r=$(echo "${f%% *} ${b%% *}" |
+				awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
+			printf '  %4s  %-22s %14s %14s %7s\n' "$t" "$(tu_name "$t")" \
+				"${f:--}" "${b:--}" "${r:--}"
+		done
+	fi
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
