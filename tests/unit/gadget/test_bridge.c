@@ -743,6 +743,86 @@ static void test_python_vendor_device(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* descriptors/bridge/cp210x_lines.py: the line settings it prints, the ones it refuses. */
+static void test_python_cp210x_lines(void **state)
+{
+	char dir[64] = "/tmp/fg-bridge-py-XXXXXX", err[512], cmd[128], out[256] = "";
+	struct fg_model *m;
+	size_t len = 0;
+	int pipefd[2], status;
+	void *b;
+	pid_t pid;
+
+	(void)state;
+	if (system("python3 -c pass >/dev/null 2>&1") != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	setenv("RUNTIME_DIRECTORY", dir, 1);
+	if (fg_description_load(FG_SOURCE_DIR "/descriptors/bridge-cp210x.conf", &m, err,
+				sizeof(err)) < 0)
+		fail_msg("%s", err);
+	if (fg_bridge_personality.create(m, &b, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	unsetenv("RUNTIME_DIRECTORY");
+	memset(&engine, 0, sizeof(engine));
+	assert_int_equal(fg_bridge_personality.start(b, (struct fg_engine *)&engine), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		execlp("python3", "python3", FG_SOURCE_DIR "/descriptors/bridge/cp210x_lines.py",
+		       "--runtime-dir", dir, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (int i = 0; i < 250 && !((struct bridge *)b)->ctl.hello; i++)
+		pump();
+	assert_true(((struct bridge *)b)->ctl.hello);
+
+	/* The canned part needs no program; the line settings reach it. */
+	assert_int_equal(setup(&(struct fixture){ .b = b }, 0xc0, 0xff, 0x370b, 0, 1, reply_buf), 1);
+	struct fg_setup baud = { 0x41, 0x1e, 0, 0, 4 };
+	assert_int_equal(fg_bridge_personality.setup(b, &baud, reply_buf, sizeof(reply_buf)), 0);
+	fg_bridge_personality.control_out(b, &baud, (const uint8_t *)"\x00\x4b\x00\x00", 4);
+	struct fg_setup line = { 0x41, 0x03, 0x0712, 0, 0 };
+	assert_int_equal(fg_bridge_personality.setup(b, &line, reply_buf, sizeof(reply_buf)),
+			 FG_SETUP_DEFER);
+	for (int i = 0; i < 100 && !engine.answers; i++)
+		pump();
+	assert_int_equal(engine.answers, 1);
+	assert_int_equal(engine.answer_len, 0);
+	line.value = 0x0770;    /* parity 7: no such thing */
+	assert_int_equal(fg_bridge_personality.setup(b, &line, reply_buf, sizeof(reply_buf)),
+			 FG_SETUP_DEFER);
+	for (int i = 0; i < 100 && engine.answers < 2; i++)
+		pump();
+	assert_int_equal(engine.answers, 2);
+	assert_true(engine.answer_len < 0);
+	while (!strstr(out, "line 7O2\n") && len < sizeof(out) - 1) {
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 2000) <= 0)
+			break;
+		n = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		out[len] = 0;
+	}
+	assert_string_equal(out, "baud 19200\nline 7O2\n");
+
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(pipefd[0]);
+	fg_bridge_personality.stop(b);
+	fg_bridge_personality.destroy(b);
+	fg_model_free(m);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
@@ -761,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options_are_refused_with_file_and_line),
 		cmocka_unit_test(test_answers_parser_takes_what_the_readme_shows),
 		cmocka_unit_test(test_python_vendor_device),
+		cmocka_unit_test(test_python_cp210x_lines),
 	};
 #undef T
 
