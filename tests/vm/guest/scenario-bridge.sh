@@ -126,6 +126,21 @@ if br_up && wait_for 10 tty_ready; then
 	stty -F /dev/ttyUSB0 raw -echo clocal
 	crosses bridge/pty-1MiB-host-to-board /dev/ttyUSB0 "$BR_TTY"
 	crosses bridge/pty-1MiB-board-to-host "$BR_TTY" /dev/ttyUSB0
+	# The board's program exits mid-transfer and another takes over: every
+	# byte the host sent reaches one of them (the daemon holds the PTY).
+	head -c 1048576 /dev/urandom >/tmp/br.src
+	rm -f /tmp/br.part1 /tmp/br.part2
+	(head -c 300000 <"$BR_TTY" >/tmp/br.part1 && head -c 748576 <"$BR_TTY" >/tmp/br.part2) &
+	rpid=$!
+	sleep 0.5
+	cat /tmp/br.src >/dev/ttyUSB0
+	wait_for 120 eval '[ "$(cat /tmp/br.part1 /tmp/br.part2 2>/dev/null | wc -c)" -ge 1048576 ]'
+	kill "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	cat /tmp/br.part1 /tmp/br.part2 >/tmp/br.dst 2>/dev/null
+	check bridge/pty-program-restart-loses-nothing \
+		"$(wc -c </tmp/br.dst) bytes; $(cmp /tmp/br.src /tmp/br.dst 2>&1 | head -n 1)" \
+		cmp -s /tmp/br.src /tmp/br.dst
 	exec 7>&-
 
 	# A program that does not answer: the request STALLs at the timeout
