@@ -385,7 +385,8 @@ int bridge_port_start(struct bridge_port *p)
 	if (p->kind == BRIDGE_PORT_PTY) {
 		rc = pty_open(p);
 		if (rc < 0) {
-			fg_err("bridge: PTY for %s: %s", p->path, strerror(-rc));
+			fg_err("bridge: PTY for %s: %s%s", p->path, strerror(-rc),
+			       rc == -ENOENT ? " (is devpts mounted on /dev/pts?)" : "");
 			return rc;
 		}
 		p->want_in = true;

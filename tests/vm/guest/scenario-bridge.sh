@@ -80,6 +80,11 @@ crosses() {
 
 section "bridge: cp210x (descriptors/bridge-cp210x.conf), the host's stock cp210x driver"
 modprobe cp210x || fail bridge/modules "modprobe cp210x failed"
+# The board's PTYs: /init mounts devtmpfs only.
+if [ ! -e /dev/pts/ptmx ]; then
+	mkdir -p /dev/pts
+	mount -t devpts -o ptmxmode=0666 devpts /dev/pts || fail bridge/devpts "mount devpts failed"
+fi
 : >"$BR_LOG"
 t0=$(uptime_s)
 if br_up && wait_for 10 tty_ready; then
