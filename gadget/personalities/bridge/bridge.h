@@ -164,6 +164,8 @@ struct bridge {
 /* bridge_access.c */
 int bridge_listen(const struct bridge *b, const char *path);
 bool bridge_peer_allowed(const struct bridge *b, int fd, char *why, size_t whylen);
+/* Refuses an accepted client: an ERROR with text (NULL: none, data sockets), then close. */
+void bridge_refuse(int fd, const char *text);
 int bridge_chown_chmod(const struct bridge *b, const char *path);
 int bridge_watch_set(struct bridge *b, struct bridge_watch *w, uint32_t events);
 void bridge_watch_close(struct bridge *b, struct bridge_watch *w);

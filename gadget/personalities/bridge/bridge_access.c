@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "personalities/bridge/bridge.h"
+#include "wire/bridge_wire.h"
 
 #define LISTEN_BACKLOG 4
 #define PEER_GROUPS_MAX 64
@@ -121,6 +122,24 @@ bool bridge_peer_allowed(const struct bridge *b, int fd, char *why, size_t whyle
 		 "mode %04o", (long)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid,
 		 (unsigned)owner, (unsigned)group, (unsigned)a->mode);
 	return false;
+}
+
+void bridge_refuse(int fd, const char *text)
+{
+	uint8_t buf[BRIDGE_HEADER_LEN + 256];
+	int drained = 0;
+
+	if (text)
+		send(fd, buf, bridge_encode_error(buf, sizeof(buf), text),
+		     MSG_DONTWAIT | MSG_NOSIGNAL);
+	/*
+	 * Closing a Unix socket with unread messages resets the peer, whose
+	 * next recv then fails with ECONNRESET instead of reading the ERROR:
+	 * take what it sent (a HELLO, usually) first.
+	 */
+	while (drained++ < 64 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		;
+	close(fd);
 }
 
 int bridge_watch_set(struct bridge *b, struct bridge_watch *w, uint32_t events)

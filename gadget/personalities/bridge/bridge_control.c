@@ -214,24 +214,15 @@ static void on_listen(void *obj, uint32_t events)
 	if (fd < 0)
 		return;
 	if (!bridge_peer_allowed(b, fd, why, sizeof(why))) {
-		uint8_t buf[BRIDGE_HEADER_LEN + 200];
-
 		c->n.refused_clients++;
 		fg_warn("bridge: %s: refused: %s", c->path, why);
-		send(fd, buf, bridge_encode_error(buf, sizeof(buf), why),
-		     MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
+		bridge_refuse(fd, why);
 		return;
 	}
 	if (c->io.fd >= 0) {
-		uint8_t buf[BRIDGE_HEADER_LEN + 80];
-
 		c->n.refused_clients++;
 		fg_warn("bridge: %s: second client refused", c->path);
-		send(fd, buf, bridge_encode_error(buf, sizeof(buf),
-						  "another program is connected; refused"),
-		     MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
+		bridge_refuse(fd, "another program is connected; refused");
 		return;
 	}
 	c->io.fd = fd;

@@ -297,7 +297,7 @@ static void on_listen(void *obj, uint32_t events)
 	if (!bridge_peer_allowed(p->b, fd, why, sizeof(why))) {
 		p->n.refused_clients++;
 		fg_warn("bridge: %s: refused: %s", p->path, why);
-		close(fd);
+		bridge_refuse(fd, NULL);
 		return;
 	}
 	if (p->io.fd >= 0 && p->draining)
@@ -305,7 +305,7 @@ static void on_listen(void *obj, uint32_t events)
 	if (p->io.fd >= 0) {
 		p->n.refused_clients++;
 		fg_warn("bridge: %s: second client refused", p->path);
-		close(fd);
+		bridge_refuse(fd, NULL);
 		return;
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {

@@ -392,8 +392,17 @@ static void test_malformed_messages_are_refused_and_the_bridge_goes_on(void **st
 	assert_int_equal(recv_msg(fd, buf, sizeof(buf)), BRIDGE_HEADER_LEN + 4);
 	assert_int_equal(buf[1], BRIDGE_MSG_WELCOME);
 
-	/* A second program is refused while the first is connected. */
-	fd2 = connect_to(fx, "br.ctl");
+	/*
+	 * A second program is refused while the first is connected, and reads
+	 * why even when its HELLO was queued before the refusal (closing a
+	 * socket with unread messages would reset it instead).
+	 */
+	fd2 = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/br.ctl", fx->dir);
+	assert_int_equal(connect(fd2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	send_header(fd2, BRIDGE_WIRE_VERSION, BRIDGE_MSG_HELLO, 0, NULL, 0);
+	pump();
 	expect_error(fd2, "another program");
 	close(fd2);
 

@@ -135,7 +135,9 @@ if br_up && wait_for 10 tty_ready; then
 	# byte the host sent reaches one of them (the daemon holds the PTY).
 	head -c 1048576 /dev/urandom >/tmp/br.src
 	rm -f /tmp/br.part1 /tmp/br.part2
-	(head -c 300000 <"$BR_TTY" >/tmp/br.part1 && head -c 748576 <"$BR_TTY" >/tmp/br.part2) &
+	# dd bs=1: a reader that takes exactly its share (head may read past it).
+	(dd bs=1 count=300000 <"$BR_TTY" >/tmp/br.part1 2>/dev/null &&
+		dd bs=1 count=748576 <"$BR_TTY" >/tmp/br.part2 2>/dev/null) &
 	rpid=$!
 	sleep 0.5
 	cat /tmp/br.src >/dev/ttyUSB0
