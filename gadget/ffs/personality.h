@@ -74,7 +74,8 @@ struct fg_engine;
  * One entry of a personality's option table.  The loader checks a model's
  * options against it before create is called (fg_personality_prepare), so
  * check, describe, up and run refuse the same things with the same
- * "file:line: options: ..." message.
+ * "file:line: options: ..." message.  A name ending in '*' covers every
+ * key with that prefix ("ep_*"; create checks the rest of the key).
  *   TEXT:   any string of at most max bytes (0: no limit).
  *   UINT:   a number 0..max (decimal, 0x hex or 0 octal).
  *   BOOL:   true or false.

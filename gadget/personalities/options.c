@@ -8,12 +8,20 @@
 
 #include "personalities/personalities.h"
 
+/* A name ending in '*' covers every key with that prefix ("ep_*": one per endpoint). */
 static const struct fg_option_spec *spec_find(const struct fg_option_spec *specs,
 					      const char *name)
 {
-	for (size_t i = 0; specs && specs[i].name; i++)
-		if (strcmp(specs[i].name, name) == 0)
+	for (size_t i = 0; specs && specs[i].name; i++) {
+		size_t l = strlen(specs[i].name);
+
+		if (l && specs[i].name[l - 1] == '*') {
+			if (strncmp(specs[i].name, name, l - 1) == 0 && name[l - 1])
+				return &specs[i];
+		} else if (strcmp(specs[i].name, name) == 0) {
 			return &specs[i];
+		}
+	}
 	return NULL;
 }
 

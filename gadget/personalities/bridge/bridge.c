@@ -35,8 +35,18 @@
 
 #define EP_PREFIX "ep_"
 
-static const char *const known_options[] = {
-	"runtime_dir", "control", "timeout_ms", "owner", "group", "mode", "answers", NULL,
+static const char *const port_kinds[] = { "seqpacket:", "pty:", NULL };
+
+static const struct fg_option_spec bridge_options[] = {
+	{ "runtime_dir", FG_OPTION_TEXT, 80, NULL },
+	{ "control", FG_OPTION_TEXT, BRIDGE_NAME_MAX - 1, NULL },
+	{ "timeout_ms", FG_OPTION_UINT, BRIDGE_TIMEOUT_MAX_MS, NULL },
+	{ "owner", FG_OPTION_TEXT, 64, NULL },
+	{ "group", FG_OPTION_TEXT, 64, NULL },
+	{ "mode", FG_OPTION_TEXT, 4, NULL },
+	{ "answers", FG_OPTION_TEXT, 0, NULL },
+	{ EP_PREFIX "*", FG_OPTION_CHOICE, 10 + BRIDGE_NAME_MAX, port_kinds },
+	{ NULL, FG_OPTION_TEXT, 0, NULL },
 };
 
 static bool name_ok(const char *s)
@@ -64,15 +74,6 @@ static int fail(char *err, size_t errlen, const struct fg_model *m, const struct
 	snprintf(err, errlen, "%s:%u: options: %s: %s", m->source, o ? o->line : 0,
 		 o ? o->key : "bridge", what);
 	return -EINVAL;
-}
-
-static bool option_known(const struct fg_model *m, const char *key)
-{
-	for (size_t i = 0; known_options[i]; i++)
-		if (strcmp(key, known_options[i]) == 0)
-			return true;
-	return strncmp(key, EP_PREFIX, strlen(EP_PREFIX)) == 0 &&
-	       fg_model_endpoint(m, key + strlen(EP_PREFIX)) != NULL;
 }
 
 static int parse_id(const char *text, bool group, unsigned *id)
@@ -255,11 +256,15 @@ static int bridge_create(const struct fg_model *m, void **state, char *err, size
 	char why[200];
 	int rc;
 
-	for (size_t i = 0; i < m->option_count; i++)
-		if (!option_known(m, m->options[i].key))
-			return fail(err, errlen, m, &m->options[i], "%s", "'bridge' has no such "
-				    "option (known: runtime_dir, control, timeout_ms, owner, group, "
-				    "mode, answers, ep_<endpoint name>)");
+	/* The table took every option; an ep_ key must also name an endpoint. */
+	for (size_t i = 0; i < m->option_count; i++) {
+		const char *key = m->options[i].key;
+
+		if (strncmp(key, EP_PREFIX, strlen(EP_PREFIX)) == 0 &&
+		    !fg_model_endpoint(m, key + strlen(EP_PREFIX)))
+			return fail(err, errlen, m, &m->options[i], "the function has no endpoint "
+				    "'%s'", key + strlen(EP_PREFIX));
+	}
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -437,6 +442,7 @@ static int bridge_start(void *state, struct fg_engine *e)
 const struct fg_personality fg_bridge_personality = {
 	.name = "bridge",
 	.summary = "endpoints and control requests bridged to a program over Unix sockets or PTYs",
+	.options = bridge_options,
 	.create = bridge_create,
 	.destroy = bridge_destroy,
 	.setup = bridge_setup,

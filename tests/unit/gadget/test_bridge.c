@@ -28,6 +28,7 @@
 #include "description/description.h"
 #include "ffs/personality.h"
 #include "personalities/bridge/bridge.h"
+#include "personalities/personalities.h"
 #include "wire/bridge_wire.h"
 
 extern const struct fg_personality fg_bridge_personality;
@@ -597,7 +598,9 @@ static void check_refused(const char *options, const char *what)
 		 "  options = { %s };\n};\n", options);
 	if (fg_description_parse(text, "bad.conf", &m, err, sizeof(err)) < 0)
 		fail_msg("description: %s", err);
-	assert_true(fg_bridge_personality.create(m, &b, err, sizeof(err)) < 0);
+	/* As the loader does: the option table first, then create. */
+	if (fg_options_check(fg_bridge_personality.options, "bridge", m, err, sizeof(err)) == 0)
+		assert_true(fg_bridge_personality.create(m, &b, err, sizeof(err)) < 0);
 	if (!strstr(err, what) || strncmp(err, "bad.conf:", 9) != 0)
 		fail_msg("error '%s' does not mention '%s'", err, what);
 	fg_model_free(m);
@@ -606,13 +609,15 @@ static void check_refused(const char *options, const char *what)
 static void test_bad_options_are_refused_with_file_and_line(void **state)
 {
 	(void)state;
-	check_refused("colour = \"red\";", "no such option");
-	check_refused("timeout_ms = 5000;", "from 10 to 4000");
+	check_refused("colour = \"red\";", "'bridge' has no option 'colour'");
+	check_refused("timeout_ms = 5000;", "not a number 0..4000");
+	check_refused("timeout_ms = 5;", "from 10 to 4000");
+	check_refused("ep_nosuch = \"pty:x\";", "no endpoint 'nosuch'");
 	check_refused("mode = \"0999\";", "octal mode");
 	check_refused("mode = \"0060\";", "owner's write bit");
 	check_refused("control = \"../x\";", "plain file name");
 	check_refused("runtime_dir = \"run\";", "absolute path");
-	check_refused("ep_in = \"fifo:x\";", "\"seqpacket:NAME\" or \"pty:NAME\"");
+	check_refused("ep_in = \"fifo:x\";", "is not \"seqpacket:...\" or \"pty:...\"");
 	check_refused("ep_in = \"pty:x\"; ep_in2 = \"pty:x\";", "already carries an IN");
 	check_refused("ep_in = \"pty:x\"; ep_in2 = \"seqpacket:x\";", "another kind");
 	check_refused("answers = \"c1 01 * * ->\";", "entry 1: expected");

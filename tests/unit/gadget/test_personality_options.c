@@ -73,7 +73,7 @@ static void unknown_personality_is_refused(void **state)
 {
 	(void)state;
 	expect_refused("isostrem", "", ":1: function: personality 'isostrem' is not built in "
-		       "(known: zero, hid, isostream)");
+		       "(known: zero, hid, isostream, bridge)");
 }
 
 static void unknown_option_is_refused_with_its_line(void **state)
@@ -84,6 +84,14 @@ static void unknown_option_is_refused_with_its_line(void **state)
 		       "(known: source, sink, packet, rate, throttle, autostart)");
 	expect_refused("zero", "colour = \"red\";",
 		       ":4: options: 'zero' has no option 'colour' (known: pattern)");
+	/* A prefix entry ("ep_*") takes any key it starts, each checked as its kind. */
+	expect_refused("bridge", "ep_i = \"fifo:x\";",
+		       ":4: options: ep_i 'fifo:x' is not \"seqpacket:...\" or \"pty:...\"");
+	expect_refused("bridge", "ep_ = \"pty:x\";", ":4: options: 'bridge' has no option 'ep_'");
+	expect_refused("bridge", "ep_j = \"pty:x\";", ":4: options: ep_j: the function has no "
+		       "endpoint 'j'");
+	expect_refused("bridge", "ep_i = \"pty:x\";", ":4: options: ep_i: i: an iso endpoint "
+		       "needs transfers, not a byte stream: use seqpacket");
 }
 
 static void numbers_are_checked_at_their_edges(void **state)
