@@ -172,6 +172,8 @@ static void iso_ring_ran_dry_when_the_bus_took_the_last(void **state)
 	f.s.queued_at_submit = 8;
 	fg_stream_complete(&f.r, (long)f.r.len, &counter, &f);
 	assert_int_equal(f.s.empty_since_ns, now - 100000000u + 8 * 125000u);
+}
+
 /*
  * A held OUT stream (the bridge's program is not reading) keeps its idle
  * requests idle: no io_submit at all.  Released, the same call submits,
