@@ -208,6 +208,9 @@ struct fgh_seq {
 	bool started;
 	uint32_t next;
 	uint64_t received, lost, duplicates, reordered, runts;
+	uint64_t stale;         /* numbered before floor: filled before the host's switch */
+	bool floor_set;
+	uint32_t floor;         /* GET_FRESH's answer: the first number filled since */
 	uint64_t seen[FGH_SEQ_WINDOW / 64];
 };
 void fgh_seq_track(struct fgh_seq *q, uint32_t n);
@@ -228,6 +231,15 @@ struct fgh_pattern_ctx {
 	uint64_t now_ns;
 	struct fgh_hist *stamp_age;
 };
+/*
+ * isostream's GET_FRESH for the IN endpoint addr of interface iface: the
+ * first sequence number the device filled since its latest ENABLE, set as
+ * s's floor.  0, or a LIBUSB_ERROR (a STALL: not isostream, or no such
+ * iso IN endpoint), or LIBUSB_ERROR_IO for a reply of the wrong length.
+ */
+int fgh_iso_fresh(libusb_device_handle *h, int iface, uint8_t addr, unsigned timeout_ms,
+		  struct fgh_seq *q);
+
 /* maxpacket must be nonzero.  0 or -1 (no memory). */
 int fgh_pattern_init(struct fgh_pattern_ctx *c, enum fgh_pattern kind, uint16_t maxpacket);
 void fgh_pattern_free(struct fgh_pattern_ctx *c);
