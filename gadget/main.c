@@ -118,6 +118,21 @@ static void note_dfu_kernel(const struct fg_model *m)
 	       FG_FFS_DFU_MINOR, u.release, m->source);
 }
 
+/* Alt settings past FunctionFS's 0-2: what run will do with them on each kind of kernel. */
+static void note_alt_limit(const struct fg_model *m)
+{
+	const struct fg_alt *over;
+	uint8_t iface;
+
+	over = fg_ffs_alt_over_limit(m, &iface);
+	if (!over)
+		return;
+	printf("  note: %s:%u: interface %u alt %u: FunctionFS selects alt settings 0-%d only "
+	       "(MAX_ALT_SETTINGS): 'run' refuses this on kernels with get_alt (6.10 on), and "
+	       "folds every alt setting into alt 0 on kernels without\n", m->source, over->line,
+	       iface, over->number, FG_FFS_MAX_ALT);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	int failed = 0;
@@ -136,6 +151,7 @@ static int cmd_check(int argc, char **argv)
 		}
 		printf("%s: ok (%s, personality '%s')\n", argv[i], m->name, m->personality);
 		note_dfu_kernel(m);
+		note_alt_limit(m);
 		fg_model_free(m);
 	}
 	return failed ? 1 : 0;
