@@ -84,6 +84,7 @@ struct fgh_ep_spec {
 	uint8_t addr;
 	uint8_t type;           /* LIBUSB_ENDPOINT_TRANSFER_TYPE_* */
 	bool in;
+	int alt;                /* TYPE-DIR@ALT: only in that alt setting; -1 any */
 };
 
 struct fgh_ep {
@@ -94,7 +95,11 @@ struct fgh_ep {
 	int iface, alt;
 };
 
-/* "0x81", "129", "bulk-in", "int-out", "interrupt-in", "iso-in", "isoc-out". */
+/*
+ * "0x81", "129", "bulk-in", "int-out", "interrupt-in", "iso-in", "isoc-out";
+ * a type and direction may add "@ALT" (0..255): "iso-in@2", the first iso
+ * IN endpoint of alt setting 2.
+ */
 int fgh_ep_spec_parse(const char *s, struct fgh_ep_spec *spec);
 /* First endpoint of cfg that spec names.  0 or -1. */
 int fgh_ep_find(const struct libusb_config_descriptor *cfg, const struct fgh_ep_spec *spec,

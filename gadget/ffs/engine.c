@@ -220,6 +220,7 @@ static bool stream_learn_speed(struct fg_stream *s, int udc_speed)
 				ep->address);
 	}
 	uint16_t w = le16toh(d.wMaxPacketSize);
+	s->info.address = d.bEndpointAddress;
 	s->info.speed = speed_of_descriptor(ep, w, d.bInterval, udc_speed);
 	s->info.maxpacket = w & 0x7ff;
 	s->info.mult = 1;

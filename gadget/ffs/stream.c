@@ -24,6 +24,7 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 	s->fd = fd;
 	s->info.desc = desc;
 	s->info.index = index;
+	s->info.address = desc->address;
 	s->info.maxpacket = desc->maxpacket[FG_HS] ? desc->maxpacket[FG_HS] : desc->maxpacket[FG_FS];
 	s->info.mult = desc->mult ? desc->mult : 1;
 	s->depth = desc->queue_depth ? desc->queue_depth : 1;

@@ -32,7 +32,8 @@
 #define ISO_REQ_SET_RATE 0x04     /* wValue: data packets per second, 0 = every interval */
 #define ISO_REQ_GET_COUNTERS 0x05 /* IN: the counters reply below */
 /*
- * IN, wValue: an iso IN endpoint's address (0x81): LE32, the sequence
+ * IN, wValue: an iso IN endpoint's address as the host sees it (the
+ * UDC may renumber the description's): LE32, the sequence
  * number of its first chunk filled since the daemon's latest ENABLE.  The
  * host asks after its SET_INTERFACE (the ENABLE comes before the request
  * in FunctionFS's event queue); every chunk it then receives must carry

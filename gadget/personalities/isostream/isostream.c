@@ -507,12 +507,20 @@ static void iso_stop(struct isostream *s)
 
 /* ---- hooks ---- */
 
-/* The iso IN endpoint whose bEndpointAddress is value, or -1. */
+/*
+ * The iso IN endpoint the host calls value, or -1: its address as the
+ * host sees it (the UDC may have renumbered it), the description's before
+ * the engine runs.
+ */
 static long iso_in_by_address(const struct isostream *s, uint16_t value)
 {
-	for (size_t i = 0; i < s->m->endpoint_count; i++)
-		if (is_iso_ep(s, i, true) && s->m->endpoints[i].address == value)
+	for (size_t i = 0; i < s->m->endpoint_count; i++) {
+		const struct fg_ep_info *live = s->e ? fg_engine_endpoint(s->e, i) : NULL;
+		uint8_t address = live ? live->address : s->m->endpoints[i].address;
+
+		if (is_iso_ep(s, i, true) && address == value)
 			return (long)i;
+	}
 	return -1;
 }
 
