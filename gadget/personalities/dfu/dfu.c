@@ -202,12 +202,24 @@ static int replace_image(struct dfu *d)
 	return DFU_OK;
 }
 
+/* The daemon blocks SIGINT and SIGTERM for its signalfd: the command gets them back. */
 static pid_t spawn(const char *cmd, const char *arg)
 {
 	char *argv[] = { (char *)cmd, (char *)arg, NULL };
+	posix_spawnattr_t attr;
+	sigset_t none;
 	pid_t pid;
-	int rc = posix_spawn(&pid, cmd, NULL, NULL, argv, environ);
+	int rc;
 
+	sigemptyset(&none);
+	rc = posix_spawnattr_init(&attr);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(&attr, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	if (rc == 0)
+		rc = posix_spawn(&pid, cmd, NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
 		fg_err("dfu: %s: %s", cmd, strerror(rc));
 		return -1;

@@ -114,6 +114,37 @@ if grep -q 'this kernel accepts its descriptors' /tmp/dfu-doctor.out; then
 		ffs_log
 	fi
 	ffs_down 2>/dev/null
+
+	# Manifestation by a command on the board (1 s: dfuMANIFEST is polled):
+	# exit 0 accepts the new image, anything else keeps the old one.
+	printf '#!/bin/sh\nsleep 1\nhead -c 3 "$1" | grep -q BAD && exit 1\nexit 0\n' \
+		>/tmp/dfu-manifest.sh
+	chmod 0755 /tmp/dfu-manifest.sh
+	sed -i 's|^  options = {|  options = {\n    manifest = "/tmp/dfu-manifest.sh";|' "$DFU_CONF"
+	{ printf 'BAD'; head -c 5000 /tmp/dfu-new.bin; } >/tmp/dfu-bad.bin
+	if dfu_up; then
+		cp "$DFU_IMAGE" /tmp/dfu-before.bin
+		dfu-util -d "$GZ_VID:$GZ_PID" -a 0 -D /tmp/dfu-bad.bin >/tmp/dfu-bad.out 2>&1
+		rc=$?
+		detail </tmp/dfu-bad.out
+		if [ "$rc" != 0 ] && cmp -s /tmp/dfu-before.bin "$DFU_IMAGE" && [ -z "$(leftovers)" ]; then
+			pass dfu/manifest-refuses
+		else
+			fail dfu/manifest-refuses "dfu-util exited $rc; image unchanged: $(cmp -s /tmp/dfu-before.bin "$DFU_IMAGE" && echo yes || echo no); left: $(leftovers)"
+		fi
+		dfu-util -d "$GZ_VID:$GZ_PID" -a 0 -D /tmp/dfu-big.bin >/tmp/dfu-good.out 2>&1
+		rc=$?
+		detail </tmp/dfu-good.out
+		if [ "$rc" = 0 ] && cmp -s /tmp/dfu-big.bin "$DFU_IMAGE"; then
+			pass dfu/manifest-accepts
+		else
+			fail dfu/manifest-accepts "dfu-util exited $rc; image $(wc -c <"$DFU_IMAGE") bytes, sent $(wc -c </tmp/dfu-big.bin)"
+		fi
+	else
+		fail dfu/manifest-enumerate "the DFU gadget with a manifest command did not enumerate"
+	fi
+	ffs_down 2>/dev/null
+	ffs_log
 else
 	# Before 6.12: each of check, doctor and up must say what is needed.
 	detail </tmp/dfu-doctor.out
