@@ -322,9 +322,12 @@ static void iso_destroy(void *state)
 
 static bool is_iso_ep(const struct isostream *s, size_t index, bool in)
 {
-	const struct fg_endpoint *ep = &s->m->endpoints[index];
+	const struct fg_endpoint *ep;
 
-	return index < s->m->endpoint_count && ep->type == FG_EP_ISO && fg_ep_is_in(ep) == in;
+	if (index >= s->m->endpoint_count)
+		return false;
+	ep = &s->m->endpoints[index];
+	return ep->type == FG_EP_ISO && fg_ep_is_in(ep) == in;
 }
 
 /* ---- sources ---- */
