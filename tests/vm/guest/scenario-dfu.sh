@@ -127,10 +127,12 @@ if grep -q 'this kernel accepts its descriptors' /tmp/dfu-doctor.out; then
 		dfu-util -d "$GZ_VID:$GZ_PID" -a 0 -D /tmp/dfu-bad.bin >/tmp/dfu-bad.out 2>&1
 		rc=$?
 		detail </tmp/dfu-bad.out
-		if [ "$rc" != 0 ] && cmp -s /tmp/dfu-before.bin "$DFU_IMAGE" && [ -z "$(leftovers)" ]; then
+		# dfu-util 0.11 prints the final state and exits 0 even in dfuERROR.
+		if grep -q 'dfuERROR, status(7)' /tmp/dfu-bad.out &&
+			cmp -s /tmp/dfu-before.bin "$DFU_IMAGE" && [ -z "$(leftovers)" ]; then
 			pass dfu/manifest-refuses
 		else
-			fail dfu/manifest-refuses "dfu-util exited $rc; image unchanged: $(cmp -s /tmp/dfu-before.bin "$DFU_IMAGE" && echo yes || echo no); left: $(leftovers)"
+			fail dfu/manifest-refuses "dfu-util exited $rc, no dfuERROR/errVERIFY seen: $(grep -c 'dfuERROR, status(7)' /tmp/dfu-bad.out); image unchanged: $(cmp -s /tmp/dfu-before.bin "$DFU_IMAGE" && echo yes || echo no); left: $(leftovers)"
 		fi
 		dfu-util -d "$GZ_VID:$GZ_PID" -a 0 -D /tmp/dfu-big.bin >/tmp/dfu-good.out 2>&1
 		rc=$?
