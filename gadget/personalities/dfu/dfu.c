@@ -20,7 +20,8 @@
  *   image = "PATH"          DFU mode: the file downloads replace and uploads read
  *   manifest = "PATH"       DFU mode, optional: run with the new image's temporary
  *                           path as its argument before it replaces the image
- *   max_size = BYTES        a longer download is refused (errADDRESS), default 64 MiB
+ *   max_size = BYTES        a longer download is refused (errADDRESS); 0 or
+ *                           absent: 64 MiB
  *   detach = "PATH"         run-time, optional: run on DETACH, with the
  *                           detach timeout in ms as its argument
  */
@@ -40,6 +41,7 @@
 #include "common/log.h"
 #include "ffs/personality.h"
 #include "personalities/dfu/dfu_state.h"
+#include "personalities/personalities.h"
 
 #define DFU_DEFAULT_MAX (64ull << 20)
 
@@ -78,25 +80,20 @@ static int path_option(const struct fg_model *m, const char *key, char *out, siz
 	return 0;
 }
 
-static int dfu_parse_options(struct dfu *d, const struct fg_model *m, bool runtime, char *err,
-			     size_t errlen)
+/* The table checks kinds and lengths; create checks what it cannot say (absolute paths). */
+static const struct fg_option_spec dfu_options[] = {
+	{ "image", FG_OPTION_TEXT, PATH_MAX - 16, NULL },
+	{ "manifest", FG_OPTION_TEXT, PATH_MAX - 16, NULL },
+	{ "max_size", FG_OPTION_UINT, UINT32_MAX, NULL },
+	{ "detach", FG_OPTION_TEXT, PATH_MAX - 16, NULL },
+	{ NULL, FG_OPTION_TEXT, 0, NULL },
+};
+
+static int dfu_read_options(struct dfu *d, const struct fg_model *m, bool runtime, char *err,
+			    size_t errlen)
 {
-	static const char *const known[] = { "image", "manifest", "max_size", "detach" };
-	const struct fg_option *o;
 	int rc;
 
-	for (size_t i = 0; i < m->option_count; i++) {
-		size_t j = 0;
-
-		while (j < sizeof(known) / sizeof(known[0]) && strcmp(m->options[i].key, known[j]))
-			j++;
-		if (j == sizeof(known) / sizeof(known[0])) {
-			snprintf(err, errlen, "%s:%u: options: 'dfu' has no option '%s' "
-				 "(known: image, manifest, max_size, detach)", m->source,
-				 m->options[i].line, m->options[i].key);
-			return -EINVAL;
-		}
-	}
 	if ((rc = path_option(m, "image", d->image, sizeof(d->image), err, errlen)) < 0 ||
 	    (rc = path_option(m, "manifest", d->manifest, sizeof(d->manifest), err, errlen)) < 0 ||
 	    (rc = path_option(m, "detach", d->detach, sizeof(d->detach), err, errlen)) < 0)
@@ -106,22 +103,9 @@ static int dfu_parse_options(struct dfu *d, const struct fg_model *m, bool runti
 			 "image = \"/path\" (the file downloads replace and uploads read)", m->source);
 		return -EINVAL;
 	}
-	d->max_size = DFU_DEFAULT_MAX;
-	o = fg_model_option(m, "max_size");
-	if (o) {
-		char *end;
-		unsigned long long v;
-
-		errno = 0;
-		v = strtoull(o->value, &end, 0);
-		if (errno || end == o->value || *end || o->value[0] == '-' || v == 0 ||
-		    v > (1ull << 32)) {
-			snprintf(err, errlen, "%s:%u: options: max_size '%s' is not a number "
-				 "1..4294967296", m->source, o->line, o->value);
-			return -EINVAL;
-		}
-		d->max_size = v;
-	}
+	d->max_size = fg_option_uint(m, "max_size", 0);
+	if (!d->max_size)
+		d->max_size = DFU_DEFAULT_MAX;
 	return 0;
 }
 
@@ -385,7 +369,7 @@ static int dfu_create(const struct fg_model *m, void **state, char *err, size_t 
 		return -ENOMEM;
 	d->m = m;
 	d->tmp_fd = d->read_fd = -1;
-	rc = dfu_parse_options(d, m, found->protocol == FG_DFU_PROTOCOL_RUNTIME, err, errlen);
+	rc = dfu_read_options(d, m, found->protocol == FG_DFU_PROTOCOL_RUNTIME, err, errlen);
 	if (rc < 0) {
 		free(d);
 		return rc;
@@ -460,6 +444,7 @@ static void dfu_stop(void *state)
 const struct fg_personality fg_dfu_personality = {
 	.name = "dfu",
 	.summary = "USB DFU 1.1: download and upload an image file (dfu-util)",
+	.options = dfu_options,
 	.create = dfu_create,
 	.destroy = dfu_destroy,
 	.setup = dfu_setup_hook,
