@@ -1,5 +1,5 @@
 # The dfu personality against the host's real dfu-util (Debian's package,
-# copied into the image): download, upload, bytes compared, and a download
+# copied into the image on amd64): download, upload, bytes compared, and a download
 # broken off mid-way (dfu-util killed, then the daemon stopped) keeps the
 # old image. Before 6.12, FunctionFS refuses the DFU functional descriptor:
 # check, doctor and up must say the kernel needs 6.12. Run in a subshell
@@ -31,7 +31,10 @@ leftovers() { ls "$DFU_DIR"/image.bin.dfu-* 2>/dev/null; }
 
 # doctor's probe (a scratch FunctionFS, as root) decides which kernel this is.
 ffsgadget doctor "$DFU_CONF" >/tmp/dfu-doctor.out 2>&1
-if grep -q 'this kernel accepts its descriptors' /tmp/dfu-doctor.out; then
+if grep -q 'this kernel accepts its descriptors' /tmp/dfu-doctor.out &&
+	! command -v dfu-util >/dev/null; then
+	fail dfu/dfu-util "the kernel takes DFU but dfu-util is not in the image (tests/deps.sh installs it, mkinitramfs.sh copies it on amd64)"
+elif grep -q 'this kernel accepts its descriptors' /tmp/dfu-doctor.out; then
 	detail </tmp/dfu-doctor.out
 	make_file "$DFU_IMAGE" 64 1
 	[ -z "$FFS_USER" ] || chown "$FFS_USER:$FFS_USER" "$DFU_IMAGE"
