@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "common/log.h"
 #include "configfs/configfs.h"
@@ -98,6 +100,39 @@ static int cmd_describe(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * A DFU interface needs a FunctionFS that takes its functional descriptor
+ * (6.12 on).  check writes nothing to the kernel, so the running kernel's
+ * version is its guess; the daemon's write and doctor's probe are the proof.
+ */
+static void note_dfu_kernel(const struct fg_model *m)
+{
+	struct utsname u;
+	uint8_t iface;
+
+	if (!fg_model_dfu_alt(m, &iface) || uname(&u) < 0 || fg_ffs_dfu_by_version(u.release))
+		return;
+	printf("  note: interface %u is DFU, which needs Linux %d.%d or later (FunctionFS takes "
+	       "the DFU functional descriptor from then); this kernel is %s (judged by version: "
+	       "'ffsgadget doctor %s' as root probes it)\n", iface, FG_FFS_DFU_MAJOR,
+	       FG_FFS_DFU_MINOR, u.release, m->source);
+}
+
+/* Alt settings past FunctionFS's 0-2: what run will do with them on each kind of kernel. */
+static void note_alt_limit(const struct fg_model *m)
+{
+	const struct fg_alt *over;
+	uint8_t iface;
+
+	over = fg_ffs_alt_over_limit(m, &iface);
+	if (!over)
+		return;
+	printf("  note: %s:%u: interface %u alt %u: FunctionFS selects alt settings 0-%d only "
+	       "(MAX_ALT_SETTINGS): 'run' refuses this on kernels with get_alt (6.10 on), and "
+	       "folds every alt setting into alt 0 on kernels without\n", m->source, over->line,
+	       iface, over->number, FG_FFS_MAX_ALT);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	int failed = 0;
@@ -115,6 +150,8 @@ static int cmd_check(int argc, char **argv)
 			continue;
 		}
 		printf("%s: ok (%s, personality '%s')\n", argv[i], m->name, m->personality);
+		note_dfu_kernel(m);
+		note_alt_limit(m);
 		fg_model_free(m);
 	}
 	return failed ? 1 : 0;
@@ -145,23 +182,39 @@ static int parse_uint(const char *s, const char *what, unsigned *out)
 }
 
 /*
- * Without FunctionFS get_alt the kernel stalls SET_INTERFACE to any alt
- * setting other than 0.  Alt 0 still serves, so this is said once, not
- * refused; only a probed absence counts (a version is a guess).
+ * What the running kernel's FunctionFS can select (only a probed answer
+ * counts: a version is a guess).  With get_alt, alt settings 0-2: one
+ * above is refused, as the host's SET_INTERFACE to it would stall.
+ * Without get_alt only alt 0 can be selected: every interface's alt
+ * settings fold into alt 0, said once, so that the endpoints still serve.
  */
-static void warn_unselectable_alts(const struct fg_model *m)
+static int fit_alts_to_kernel(struct fg_model *m)
 {
 	struct fg_ffs_get_alt_probe probe;
+	const struct fg_alt *over;
 	char alts[200], how[160];
+	uint8_t iface;
 
-	if (!fg_ffs_alts_needing_get_alt(m, alts, sizeof(alts)))
-		return;
+	if (!fg_ffs_alts_needing_get_alt(m, alts, sizeof(alts)) &&
+	    !fg_ffs_alt_over_limit(m, &iface))
+		return 0;
 	fg_ffs_probe_get_alt(FG_KALLSYMS, &probe);
-	if (probe.answer != FG_FFS_FEATURE_ABSENT)
-		return;
 	fg_ffs_get_alt_explain(&probe, how, sizeof(how));
-	fg_warn("%s: endpoints in %s, but this kernel's FunctionFS has no get_alt (%s): "
-		"the host's SET_INTERFACE to %s will stall", m->source, alts, how, alts);
+	if (probe.answer == FG_FFS_FEATURE_ABSENT) {
+		fg_ffs_fold_alts(m);
+		fg_warn("%s: endpoints in %s, but this kernel's FunctionFS has no get_alt (%s), "
+			"so the host could not select them: falling back to every endpoint in "
+			"alt 0 of its interface", m->source, alts, how);
+		return 0;
+	}
+	over = fg_ffs_alt_over_limit(m, &iface);
+	if (over && probe.answer == FG_FFS_FEATURE_PRESENT) {
+		fg_err("%s:%u: interface %u alt %u: FunctionFS selects alt settings 0-%d only "
+		       "(f_fs MAX_ALT_SETTINGS; %s): the host's SET_INTERFACE to it would stall",
+		       m->source, over->line, iface, over->number, FG_FFS_MAX_ALT, how);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -226,6 +279,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	o.mount = argv[optind + 1];
 	rc = fg_description_load(argv[optind], &m, err, sizeof(err));
+	if (rc == 0 && fit_alts_to_kernel(m) < 0) {
+		fg_model_free(m);
+		return 1;
+	}
 	if (rc == 0) {
 		rc = fg_personality_prepare(m, &p, &pstate, err, sizeof(err));
 		if (rc < 0)
@@ -248,7 +305,6 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	o.realtime = &rt;
-	warn_unselectable_alts(m);
 	/* Line-buffered even into a pipe: the statistics are read live. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = fg_engine_run(m, p, pstate, &o);

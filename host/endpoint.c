@@ -32,9 +32,26 @@ const char *fgh_ep_type_name(uint8_t type)
 	}
 }
 
-int fgh_ep_spec_parse(const char *s, struct fgh_ep_spec *spec)
+int fgh_ep_spec_parse(const char *arg, struct fgh_ep_spec *spec)
 {
+	char buf[32];
+	const char *at = strchr(arg, '@'), *s = arg;
+
 	memset(spec, 0, sizeof(*spec));
+	spec->alt = -1;
+	if (at) {
+		char *end;
+		unsigned long alt = strtoul(at + 1, &end, 10);
+
+		if (at[1] < '0' || at[1] > '9' || *end || alt > 255 ||
+		    (size_t)(at - arg) >= sizeof(buf) || arg[0] == '@' ||
+		    (arg[0] >= '0' && arg[0] <= '9'))
+			return -1;
+		memcpy(buf, arg, (size_t)(at - arg));
+		buf[at - arg] = '\0';
+		s = buf;
+		spec->alt = (int)alt;
+	}
 	if (s[0] >= '0' && s[0] <= '9') {
 		char *end;
 		unsigned long v = strtoul(s, &end, 0);
@@ -63,8 +80,11 @@ int fgh_ep_spec_parse(const char *s, struct fgh_ep_spec *spec)
 	return -1;
 }
 
-static bool ep_matches(const struct libusb_endpoint_descriptor *d, const struct fgh_ep_spec *spec)
+static bool ep_matches(const struct libusb_endpoint_descriptor *d, const struct fgh_ep_spec *spec,
+		       int alt)
 {
+	if (spec->alt >= 0 && spec->alt != alt)
+		return false;
 	if (spec->by_addr)
 		return d->bEndpointAddress == spec->addr;
 	return (d->bmAttributes & 3) == spec->type &&
@@ -83,7 +103,7 @@ int fgh_ep_find(const struct libusb_config_descriptor *cfg, const struct fgh_ep_
 			for (int e = 0; e < alt->bNumEndpoints; e++) {
 				const struct libusb_endpoint_descriptor *d = &alt->endpoint[e];
 
-				if (!ep_matches(d, spec))
+				if (!ep_matches(d, spec, alt->bAlternateSetting))
 					continue;
 				ep->addr = d->bEndpointAddress;
 				ep->type = d->bmAttributes & 3;

@@ -84,6 +84,7 @@ struct fgh_ep_spec {
 	uint8_t addr;
 	uint8_t type;           /* LIBUSB_ENDPOINT_TRANSFER_TYPE_* */
 	bool in;
+	int alt;                /* TYPE-DIR@ALT: only in that alt setting; -1 any */
 };
 
 struct fgh_ep {
@@ -94,7 +95,11 @@ struct fgh_ep {
 	int iface, alt;
 };
 
-/* "0x81", "129", "bulk-in", "int-out", "interrupt-in", "iso-in", "isoc-out". */
+/*
+ * "0x81", "129", "bulk-in", "int-out", "interrupt-in", "iso-in", "isoc-out";
+ * a type and direction may add "@ALT" (0..255): "iso-in@2", the first iso
+ * IN endpoint of alt setting 2.
+ */
 int fgh_ep_spec_parse(const char *s, struct fgh_ep_spec *spec);
 /* First endpoint of cfg that spec names.  0 or -1. */
 int fgh_ep_find(const struct libusb_config_descriptor *cfg, const struct fgh_ep_spec *spec,
@@ -208,6 +213,9 @@ struct fgh_seq {
 	bool started;
 	uint32_t next;
 	uint64_t received, lost, duplicates, reordered, runts;
+	uint64_t stale;         /* numbered before floor: filled before the host's switch */
+	bool floor_set;
+	uint32_t floor;         /* GET_FRESH's answer: the first number filled since */
 	uint64_t seen[FGH_SEQ_WINDOW / 64];
 };
 void fgh_seq_track(struct fgh_seq *q, uint32_t n);
@@ -228,6 +236,15 @@ struct fgh_pattern_ctx {
 	uint64_t now_ns;
 	struct fgh_hist *stamp_age;
 };
+/*
+ * isostream's GET_FRESH for the IN endpoint addr of interface iface: the
+ * first sequence number the device filled since its latest ENABLE, set as
+ * s's floor.  0, or a LIBUSB_ERROR (a STALL: not isostream, or no such
+ * iso IN endpoint), or LIBUSB_ERROR_IO for a reply of the wrong length.
+ */
+int fgh_iso_fresh(libusb_device_handle *h, int iface, uint8_t addr, unsigned timeout_ms,
+		  struct fgh_seq *q);
+
 /* maxpacket must be nonzero.  0 or -1 (no memory). */
 int fgh_pattern_init(struct fgh_pattern_ctx *c, enum fgh_pattern kind, uint16_t maxpacket);
 void fgh_pattern_free(struct fgh_pattern_ctx *c);

@@ -79,3 +79,20 @@ int fgh_iso_counters(libusb_device_handle *h, int iface, bool json, unsigned tim
 		print_text(out, iface, &c);
 	return FGH_EXIT_OK;
 }
+
+int fgh_iso_fresh(libusb_device_handle *h, int iface, uint8_t addr, unsigned timeout_ms,
+		  struct fgh_seq *q)
+{
+	uint8_t reply[ISO_FRESH_LEN + 1];
+	int r = libusb_control_transfer(h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_VENDOR |
+					LIBUSB_RECIPIENT_INTERFACE, ISO_REQ_GET_FRESH, addr,
+					(uint16_t)iface, reply, sizeof(reply), timeout_ms);
+
+	if (r < 0)
+		return r;
+	if (r != ISO_FRESH_LEN)
+		return LIBUSB_ERROR_IO;
+	q->floor = iso_le32(reply);
+	q->floor_set = true;
+	return 0;
+}

@@ -30,7 +30,7 @@ struct options {
 	bool count_given;
 	double seconds;
 	enum fgh_pattern pattern;
-	bool json, quiet;
+	bool json, quiet, fresh;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -82,7 +82,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Transfers:\n"
 	      "  --ep ADDR|TYPE-DIR      0x81, bulk-in, int-out, iso-in ... (default bulk-in for\n"
-	      "                          read, bulk-out for write)\n"
+	      "                          read, bulk-out for write); TYPE-DIR@ALT: in alt setting\n"
+	      "                          ALT (iso-in@2); claiming it selects that alt setting\n"
 	      "  --queue N               transfers in flight (default 8)\n"
 	      "  --size BYTES            per transfer (bulk default 16384, interrupt: one packet);\n"
 	      "                          iso: per packet (default the endpoint's maximum)\n"
@@ -93,6 +94,9 @@ static void usage(FILE *out)
 	      "  --timeout MS            per transfer, 0 = none (default 5000)\n"
 	      "  --json                  summary as one JSON object on stdout\n"
 	      "  --quiet                 no live throughput line\n"
+	      "  --fresh                 iso IN, seq: after selecting the endpoint's alt setting,\n"
+	      "                          ask isostream (GET_FRESH) for the first number it filled\n"
+	      "                          since; an earlier one is a stale packet, a failure\n"
 	      "\n"
 	      "Exit status: 0 ok, 1 verification/transfer failures or STALL, 2 usage or no\n"
 	      "device, 3 device lost.\n",
@@ -131,7 +135,7 @@ static int bad_arg(const char *opt, const char *val)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { O_DEVICE = 256, O_BUS, O_ADDR, O_PATH, O_EP, O_QUEUE, O_SIZE, O_PACKETS,
-	       O_COUNT, O_SECONDS, O_PATTERN, O_TIMEOUT, O_JSON, O_QUIET, O_ALL };
+	       O_COUNT, O_SECONDS, O_PATTERN, O_TIMEOUT, O_JSON, O_QUIET, O_ALL, O_FRESH };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "bus", required_argument, NULL, O_BUS },
@@ -147,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "fresh", no_argument, NULL, O_FRESH },
 		{ "all", no_argument, NULL, O_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -224,6 +229,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_JSON:
 			o->json = true;
+			break;
+		case O_FRESH:
+			o->fresh = true;
 			break;
 		case O_QUIET:
 			o->quiet = true;
@@ -541,6 +549,20 @@ static int cmd_transfer(libusb_context *ctx, const struct options *o, const char
 			fprintf(stderr, "ffsgadget-host: cannot set up endpoint 0x%02x: %s\n",
 				sc[i].ep.addr, libusb_strerror(r));
 			rc = FGH_EXIT_USAGE;
+			goto free_streams;
+		}
+	}
+
+	for (int i = 0; o->fresh && i < n; i++) {
+		if (!fgh_stream_is_in(&streams[i]) || sc[i].pattern != FGH_PATTERN_SEQ)
+			continue;
+		r = fgh_iso_fresh(h, sc[i].ep.iface, sc[i].ep.addr, o->timeout_ms,
+				  &streams[i].pat.seq);
+		if (r < 0) {
+			fprintf(stderr, "ffsgadget-host: GET_FRESH for endpoint 0x%02x: %s "
+				"(not isostream, or not one of its iso IN endpoints)\n",
+				sc[i].ep.addr, libusb_strerror(r));
+			rc = r == LIBUSB_ERROR_NO_DEVICE ? FGH_EXIT_LOST : FGH_EXIT_VERIFY;
 			goto free_streams;
 		}
 	}

@@ -166,6 +166,8 @@ uint64_t fgh_pattern_check(struct fgh_pattern_ctx *c, const uint8_t *buf, size_t
 			c->seq.runts++;
 		} else {
 			fgh_seq_track(&c->seq, seq);
+			if (c->seq.floor_set && seq - c->seq.floor >= UINT32_C(0x80000000))
+				c->seq.stale++;
 			if (c->stamp_age && c->now_ns >= stamp &&
 			    c->now_ns - stamp < UINT64_C(60000000000))
 				fgh_hist_add(c->stamp_age, c->now_ns - stamp);

@@ -20,7 +20,7 @@ uint64_t fgh_stream_failures(const struct fgh_stream *s)
 {
 	const struct fgh_seq *q = &s->pat.seq;
 
-	return s->c.mismatched + q->lost + q->duplicates + q->reordered;
+	return s->c.mismatched + q->lost + q->duplicates + q->reordered + q->stale;
 }
 
 static uint64_t elapsed_ns(const struct fgh_stream *s)
@@ -83,6 +83,9 @@ static void stream_text(FILE *out, const struct fgh_stream *s)
 			fprintf(out, ", packets received %" PRIu64 ", lost %" PRIu64
 				", duplicates %" PRIu64 ", reordered %" PRIu64 ", runts %" PRIu64,
 				q->received, q->lost, q->duplicates, q->reordered, q->runts);
+		if (q->floor_set)
+			fprintf(out, ", stale %" PRIu64 " (numbered before %" PRIu32 ")", q->stale,
+				q->floor);
 		fputc('\n', out);
 	}
 	fprintf(out, "      latency us: p50 %.1f, p99 %.1f, max %.1f\n",
@@ -159,6 +162,10 @@ static void stream_json(FILE *out, const struct fgh_stream *s)
 	json_u64(out, "lost", q->lost, true);
 	json_u64(out, "duplicates", q->duplicates, true);
 	json_u64(out, "reordered", q->reordered, true);
+	if (q->floor_set) {
+		json_u64(out, "fresh_from", q->floor, true);
+		json_u64(out, "stale", q->stale, true);
+	}
 	fprintf(out, "\"stalled\":%s,", s->stalled ? "true" : "false");
 	fprintf(out, "\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f}}",
 		us(fgh_hist_percentile(&c->latency, 50)), us(fgh_hist_percentile(&c->latency, 99)),

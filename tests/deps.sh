@@ -5,6 +5,8 @@
 # recommends; llvm: llvm-symbolizer, without which LeakSanitizer cannot name
 # the functions its suppressions (tests/fuzz/lsan.supp) match.  python3: the
 # bridge personality's Python examples, which the unit tests run against it.
+# dfu-util: the host side of the VM's DFU test (copied into the guest).
 exec sh "$(dirname "$0")/install.sh" deps build-essential clang libclang-rt-dev llvm pkg-config \
 	libaio-dev libconfig-dev libusbgx-dev libusb-1.0-0-dev libcmocka-dev libsystemd-dev \
-	qemu-system-x86 busybox-static cpio kmod xz-utils zstd ca-certificates valgrind systemd python3
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd ca-certificates valgrind systemd \
+	python3 dfu-util

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,13 +186,33 @@ static void check_kernel(struct doctor *d)
 		     "a kernel with CONFIG_USB_CONFIGFS_F_FS (FunctionFS)");
 	fg_ffs_probe_get_alt(FG_KALLSYMS, &d->get_alt);
 	yes = has_get_alt(d, how, sizeof(how));
-	snprintf(detail, sizeof(detail), "%s (%s)", yes ? "yes" : "no", how);
+	snprintf(detail, sizeof(detail), "%s (%s)%s", yes ? "yes" : "no", how,
+		 yes ? "; alt settings 0-" FG_FFS_MAX_ALT_TEXT " selectable (f_fs MAX_ALT_SETTINGS)"
+		     : "");
 	if (yes)
 		ok("FunctionFS get_alt", detail);
 	else
 		warn(d, "FunctionFS get_alt", detail,
-		     "SET_INTERFACE to an alt setting other than 0 is stalled: keep every "
-		     "endpoint in alt 0, or run a kernel with get_alt (6.10 or later)");
+		     "SET_INTERFACE to an alt setting other than 0 is stalled: the daemon "
+		     "folds alt settings into alt 0; run a kernel with get_alt (6.10 or later) "
+		     "for iso alt settings as USB 2.0 wants them");
+}
+
+/* DFU's functional descriptor: 6.12 on; a DFU description given as root is the probe. */
+static void check_dfu(struct doctor *d)
+{
+	char detail[300];
+	bool yes = fg_ffs_dfu_by_version(d->release);
+
+	snprintf(detail, sizeof(detail), "%s (judged by version: kernel %s %d.%d; give a DFU "
+		 "description, as root, to probe it)", yes ? "yes" : "no", yes ? ">=" : "<",
+		 FG_FFS_DFU_MAJOR, FG_FFS_DFU_MINOR);
+	if (yes)
+		ok("FunctionFS DFU", detail);
+	else
+		warn(d, "FunctionFS DFU", detail,
+		     "the dfu personality needs Linux 6.12 or later: FunctionFS refuses the DFU "
+		     "functional descriptor before it");
 }
 
 static void check_udcs(struct doctor *d)
@@ -265,16 +286,36 @@ out:
 	return rc;
 }
 
-/* Endpoints in alt settings other than 0 are out of the host's reach without get_alt. */
+/*
+ * Endpoints in alt settings other than 0 are out of the host's reach
+ * without get_alt (the daemon folds them into alt 0); with it, alt
+ * settings above FG_FFS_MAX_ALT are (the daemon refuses them).
+ */
 static void check_alts(struct doctor *d, const char *path, const struct fg_model *m)
 {
-	char alts[200], how[300], advice[600];
+	char alts[200], how[300], advice[800], detail[400];
+	const struct fg_alt *over;
+	uint8_t iface;
 
-	if (!fg_ffs_alts_needing_get_alt(m, alts, sizeof(alts)) || has_get_alt(d, how, sizeof(how)))
+	over = fg_ffs_alt_over_limit(m, &iface);
+	if (has_get_alt(d, how, sizeof(how))) {
+		if (!over)
+			return;
+		snprintf(detail, sizeof(detail), "%s:%u: interface %u alt %u", path, over->line,
+			 iface, over->number);
+		snprintf(advice, sizeof(advice),
+			 "at most 3 alt settings (0-%d) per interface: FunctionFS stalls "
+			 "SET_INTERFACE above alt %d (f_fs MAX_ALT_SETTINGS); the daemon refuses it",
+			 FG_FFS_MAX_ALT, FG_FFS_MAX_ALT);
+		missing(d, "alt settings", detail, advice);
+		return;
+	}
+	if (!fg_ffs_alts_needing_get_alt(m, alts, sizeof(alts)))
 		return;
 	snprintf(advice, sizeof(advice),
 		 "has endpoints in %s: this kernel stalls SET_INTERFACE to them "
-		 "(FunctionFS get_alt: no, %s)", alts, how);
+		 "(FunctionFS get_alt: no, %s); the daemon falls back to every endpoint in alt 0",
+		 alts, how);
 	warn(d, "alt settings", path, advice);
 }
 
@@ -288,6 +329,7 @@ static void probe_description(struct doctor *d, const char *path)
 	usbg_function *fn = NULL;
 	const char *stage = "creating a scratch gadget";
 	bool mounted = false;
+	uint8_t dfu_iface;
 	int rc;
 
 	if (fg_personality_load(path, &m, &p, err, sizeof(err)) < 0) {
@@ -297,6 +339,9 @@ static void probe_description(struct doctor *d, const char *path)
 	if (!d->root || access(FG_CONFIGFS_GADGETS, W_OK) != 0 || !module_state(d, "usb_f_fs")) {
 		printf("  skipped  %-22s %s: the probe needs root, configfs and usb_f_fs\n",
 		       "descriptor probe", path);
+		if (fg_model_dfu_alt(m, &dfu_iface) && !fg_ffs_dfu_by_version(d->release))
+			warn(d, "DFU", path, "has a DFU interface, which needs Linux 6.12 or later "
+			     "(judged by version: the probe needs root)");
 		check_alts(d, path, m);
 		fg_model_free(m);
 		return;
@@ -322,6 +367,13 @@ static void probe_description(struct doctor *d, const char *path)
 	if (rc == 0) {
 		ok("descriptor probe", path);
 		printf("           this kernel accepts its descriptors\n");
+	} else if (rc == -EINVAL && strncmp(stage, "writing", 7) == 0 &&
+		   fg_model_dfu_alt(m, &dfu_iface)) {
+		snprintf(err, sizeof(err), "%s: the kernel refused them while %s (EINVAL): "
+			 "interface %u is DFU", path, stage, dfu_iface);
+		missing(d, "descriptor probe", err,
+			"DFU needs Linux 6.12 or later: FunctionFS takes the DFU functional "
+			"descriptor from then (probed: this kernel refuses it)");
 	} else if (rc == -EINVAL && strncmp(stage, "writing", 7) == 0) {
 		snprintf(err, sizeof(err), "%s: the kernel refused them while %s (EINVAL)", path,
 			 stage);
@@ -416,6 +468,7 @@ int fg_cmd_doctor(int argc, char **argv)
 	if (sscanf(u.release, "%u.%u", &d.major, &d.minor) != 2)
 		d.major = d.minor = 0;
 	check_kernel(&d);
+	check_dfu(&d);
 	check_udcs(&d);
 	for (int i = 1; i < argc; i++)
 		check_argument(&d, argv[i]);

@@ -31,10 +31,17 @@ struct alt_defaults {
 };
 
 static const char *const interface_keys[] = {
-	"number", "class", "subclass", "protocol", "string", "hid", "endpoints", "alts", NULL
+	"number", "class", "subclass", "protocol", "string", "hid", "dfu", "endpoints", "alts",
+	NULL
 };
 static const char *const alt_keys[] = {
-	"number", "class", "subclass", "protocol", "string", "hid", "endpoints", NULL
+	"number", "class", "subclass", "protocol", "string", "hid", "dfu", "endpoints", NULL
+};
+static const char *const dfu_keys[] = {
+	"attributes", "detach_timeout", "transfer_size", "version", NULL
+};
+static const char *const dfu_attr_words[] = {
+	"download", "upload", "manifestation_tolerant", "will_detach", NULL
 };
 static const char *const endpoint_keys[] = {
 	"name", "address", "type", "maxpacket", "interval", "mult", "burst", "sync", "usage",
@@ -464,6 +471,56 @@ static int parse_hid(struct fg_parse *p, const config_setting_t *g, const char *
 	return 0;
 }
 
+/* DFU 1.1 4.1.3: the functional descriptor of a DFU interface. */
+static int parse_dfu(struct fg_parse *p, const config_setting_t *g, const char *alt_what,
+		     struct fg_dfu *dfu)
+{
+	char what[80];
+	long long detach = 1000, transfer = 4096, version = 0x0110;
+	const config_setting_t *attrs;
+	unsigned bits = 0;
+	int ret;
+
+	snprintf(what, sizeof(what), "%s dfu", alt_what);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return fg_fail(p, g, "%s: must be a group { ... }", what);
+	ret = fg_check_keys(p, g, what, dfu_keys);
+	if (ret < 0)
+		return ret;
+	if ((ret = fg_opt_int(p, g, "detach_timeout", what, 0, 0xffff, &detach)) < 0 ||
+	    (ret = fg_opt_int(p, g, "transfer_size", what, 1, 0xffff, &transfer)) < 0 ||
+	    (ret = fg_opt_int(p, g, "version", what, 0, 0xffff, &version)) < 0)
+		return ret;
+	attrs = fg_member(g, "attributes");
+	if (!attrs)
+		return fg_fail(p, g, "%s: 'attributes' is required (any of \"download\", "
+			       "\"upload\", \"manifestation_tolerant\", \"will_detach\")", what);
+	if (!fg_is_sequence(attrs))
+		return fg_fail(p, attrs, "%s: 'attributes' must be a list of strings", what);
+	for (int i = 0; i < config_setting_length(attrs); i++) {
+		const config_setting_t *e = config_setting_get_elem(attrs, (unsigned)i);
+		const char *w = config_setting_type(e) == CONFIG_TYPE_STRING ?
+				config_setting_get_string(e) : NULL;
+		unsigned k = 0;
+
+		while (w && dfu_attr_words[k] && strcmp(dfu_attr_words[k], w) != 0)
+			k++;
+		if (!w || !dfu_attr_words[k])
+			return fg_fail(p, e, "%s: attribute %s%s%s is not \"download\", \"upload\", "
+				       "\"manifestation_tolerant\" or \"will_detach\"", what,
+				       w ? "\"" : "", w ? w : "(not a string)", w ? "\"" : "");
+		if (bits & (1u << k))
+			return fg_fail(p, e, "%s: attribute \"%s\" listed twice", what, w);
+		bits |= 1u << k;
+	}
+	dfu->present = true;
+	dfu->attributes = (uint8_t)bits;
+	dfu->detach_timeout = (uint16_t)detach;
+	dfu->transfer_size = (uint16_t)transfer;
+	dfu->bcd_dfu = (uint16_t)version;
+	return 0;
+}
+
 /* Classes whose interfaces only work with CS_INTERFACE/CS_ENDPOINT descriptors. */
 static const char *kernel_only_class(long long class_)
 {
@@ -486,7 +543,8 @@ static int parse_alt(struct fg_parse *p, const config_setting_t *g, unsigned ifn
 {
 	struct fg_alt *alt = &p->m->interfaces[ifn].alts[altn];
 	long long class_ = d->class_, subclass = d->subclass, protocol = d->protocol;
-	const config_setting_t *eps, *hid, *cls_at = g;
+	const config_setting_t *eps, *hid, *dfu, *cls_at = g;
+	bool is_dfu;
 	const char *string = d->string;
 	const config_setting_t *string_at = d->string_at;
 	char what[48];
@@ -552,8 +610,28 @@ static int parse_alt(struct fg_parse *p, const config_setting_t *g, unsigned ifn
 			return ret;
 	}
 
+	dfu = fg_member(g, "dfu");
+	is_dfu = class_ == FG_DFU_CLASS && subclass == FG_DFU_SUBCLASS;
+	if (dfu && !is_dfu)
+		return fg_fail(p, dfu,
+			       "%s: 'dfu' needs class 0xfe subclass 0x01 (DFU); FunctionFS takes the "
+			       "functional descriptor only there", what);
+	if (!dfu && is_dfu)
+		return fg_fail(p, g, "%s: class 0xfe subclass 0x01 (DFU) needs a 'dfu' block", what);
+	if (dfu) {
+		if (protocol != FG_DFU_PROTOCOL_RUNTIME && protocol != FG_DFU_PROTOCOL_DFU_MODE)
+			return fg_fail(p, g, "%s: DFU protocol %lld is not 1 (run-time) or 2 (DFU mode)",
+				       what, protocol);
+		ret = parse_dfu(p, dfu, what, &alt->dfu);
+		if (ret < 0)
+			return ret;
+	}
+
 	alt->first_ep = p->m->endpoint_count;
 	eps = fg_member(g, "endpoints");
+	if (eps && dfu && config_setting_length(eps) > 0)
+		return fg_fail(p, eps, "%s: a DFU interface has no endpoints (DFU 1.1 4.2.3: "
+			       "it works over the control endpoint only)", what);
 	if (eps) {
 		if (config_setting_type(eps) != CONFIG_TYPE_LIST)
 			return fg_fail(p, eps, "%s: 'endpoints' must be a list ( {...}, ... )", what);
@@ -607,8 +685,8 @@ static int parse_interface(struct fg_parse *p, const config_setting_t *g, unsign
 		iface->alt_count = 1;
 		return parse_alt(p, g, ifn, 0, &d, false);
 	}
-	for (int i = 0; i < 2; i++) {
-		const char *key = i == 0 ? "endpoints" : "hid";
+	for (int i = 0; i < 3; i++) {
+		const char *key = i == 0 ? "endpoints" : i == 1 ? "hid" : "dfu";
 
 		if (fg_member(g, key))
 			return fg_fail(p, fg_member(g, key),

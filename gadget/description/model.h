@@ -74,6 +74,27 @@ struct fg_hid {
 	size_t report_len;
 };
 
+/* DFU 1.1 4.1.3 functional descriptor bmAttributes. */
+enum fg_dfu_attr {
+	FG_DFU_CAN_DNLOAD = 1u << 0,
+	FG_DFU_CAN_UPLOAD = 1u << 1,
+	FG_DFU_MANIFESTATION_TOLERANT = 1u << 2,
+	FG_DFU_WILL_DETACH = 1u << 3,
+};
+/* bInterfaceProtocol of a DFU interface (class 0xfe, subclass 0x01). */
+#define FG_DFU_CLASS 0xfe
+#define FG_DFU_SUBCLASS 0x01
+#define FG_DFU_PROTOCOL_RUNTIME 1
+#define FG_DFU_PROTOCOL_DFU_MODE 2
+
+struct fg_dfu {
+	bool present;
+	uint8_t attributes;         /* enum fg_dfu_attr bits */
+	uint16_t detach_timeout;    /* wDetachTimeOut, ms */
+	uint16_t transfer_size;     /* wTransferSize: bytes per DNLOAD/UPLOAD at most */
+	uint16_t bcd_dfu;           /* bcdDFUVersion, 0x0110 */
+};
+
 struct fg_alt {
 	uint8_t number;             /* bAlternateSetting */
 	unsigned line;
@@ -82,6 +103,7 @@ struct fg_alt {
 	size_t first_ep;            /* endpoints[first_ep .. first_ep + ep_count) */
 	size_t ep_count;
 	struct fg_hid hid;
+	struct fg_dfu dfu;
 };
 
 struct fg_interface {

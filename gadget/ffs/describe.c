@@ -97,6 +97,19 @@ static void print_alt(FILE *out, const struct fg_model *m, const struct fg_inter
 		fprintf(out, "        bDescriptorType         34 Report\n");
 		fprintf(out, "        wDescriptorLength    %5zu\n", alt->hid.report_len);
 	}
+	if (alt->dfu.present) {
+		fprintf(out, "      DFU Functional Descriptor:\n");
+		fprintf(out, "        bmAttributes          0x%02x%s%s%s%s\n", alt->dfu.attributes,
+			alt->dfu.attributes & FG_DFU_CAN_DNLOAD ? " download" : "",
+			alt->dfu.attributes & FG_DFU_CAN_UPLOAD ? " upload" : "",
+			alt->dfu.attributes & FG_DFU_MANIFESTATION_TOLERANT ?
+				" manifestation-tolerant" : "",
+			alt->dfu.attributes & FG_DFU_WILL_DETACH ? " will-detach" : "");
+		fprintf(out, "        wDetachTimeOut       %5u ms\n", alt->dfu.detach_timeout);
+		fprintf(out, "        wTransferSize        %5u bytes\n", alt->dfu.transfer_size);
+		fprintf(out, "        bcdDFUVersion       %2x.%02x\n", alt->dfu.bcd_dfu >> 8,
+			alt->dfu.bcd_dfu & 0xffu);
+	}
 	for (size_t e = 0; e < alt->ep_count && alt->first_ep + e < m->endpoint_count; e++)
 		print_endpoint(out, &m->endpoints[alt->first_ep + e], alt->first_ep + e, s);
 }

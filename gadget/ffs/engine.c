@@ -26,6 +26,7 @@
 #include "common/sysfile.h"
 #include "ffs/ep0.h"
 #include "ffs/ffs_blobs.h"
+#include "ffs/ffs_features.h"
 #include "ffs/ffs_speed.h"
 #include "ffs/realtime.h"
 #include "ffs/stream.h"
@@ -125,8 +126,15 @@ static int engine_write_blobs(struct fg_engine *e, const char *ep0_path)
 	rc = ffs_build_descriptors(e->model, -1, &descs);
 	if (rc == 0)
 		rc = ffs_build_strings(e->model, &strs);
-	if (rc == 0)
+	if (rc == 0) {
+		uint8_t dfu_iface;
+
 		rc = write_blob(e->ep0_fd, &descs, "descriptors", ep0_path);
+		if (rc == -EINVAL && fg_model_dfu_alt(e->model, &dfu_iface))
+			fg_err("%s: interface %u is DFU: FunctionFS takes the DFU functional "
+			       "descriptor from Linux %d.%d on; this kernel refused it", ep0_path,
+			       dfu_iface, FG_FFS_DFU_MAJOR, FG_FFS_DFU_MINOR);
+	}
 	if (rc == 0)
 		rc = write_blob(e->ep0_fd, &strs, "strings", ep0_path);
 	fg_blob_free(&descs);
@@ -212,6 +220,7 @@ static bool stream_learn_speed(struct fg_stream *s, int udc_speed)
 				ep->address);
 	}
 	uint16_t w = le16toh(d.wMaxPacketSize);
+	s->info.address = d.bEndpointAddress;
 	s->info.speed = speed_of_descriptor(ep, w, d.bInterval, udc_speed);
 	s->info.maxpacket = w & 0x7ff;
 	s->info.mult = 1;
@@ -345,6 +354,12 @@ static void engine_enable(struct fg_engine *e)
 		moved |= stream_learn_speed(s, udc_speed);
 		s->enabled = true;
 		s->generation++;
+		if (s->info.desc->type == FG_EP_ISO && s->in_flight) {
+			unsigned n = fg_stream_cancel_in_flight(s, e->aio);
+
+			fg_dbg("endpoint '%s': %u of %u requests filled before this ENABLE "
+			       "cancelled", s->info.desc->name, n, s->in_flight);
+		}
 	}
 	if (moved && e->opt->ready_file)
 		(void)engine_write_ready(e);

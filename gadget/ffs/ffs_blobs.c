@@ -17,6 +17,7 @@
 #define USB_DT_INTERFACE_ 0x04
 #define USB_DT_ENDPOINT_ 0x05
 #define USB_DT_HID_ 0x21
+#define USB_DT_DFU_FUNCTIONAL_ 0x21   /* class type 1, as HID's; told apart by the interface class */
 #define USB_DT_REPORT_ 0x22
 #define USB_DT_SS_EP_COMP_ 0x30
 #define MS_OS_EXT_COMPAT 4
@@ -157,6 +158,16 @@ static void put_alt(struct writer *w, const struct fg_model *m, const struct fg_
 		put_u8(w, 1);
 		put_u8(w, USB_DT_REPORT_);
 		put_le16(w, (unsigned)alt->hid.report_len);
+		++*count;
+	}
+	if (alt->dfu.present) {
+		/* DFU 1.1 4.1.3; FunctionFS takes it in a 0xfe/0x01 interface from 6.12. */
+		put_u8(w, 9);
+		put_u8(w, USB_DT_DFU_FUNCTIONAL_);
+		put_u8(w, alt->dfu.attributes);
+		put_le16(w, alt->dfu.detach_timeout);
+		put_le16(w, alt->dfu.transfer_size);
+		put_le16(w, alt->dfu.bcd_dfu);
 		++*count;
 	}
 	for (size_t e = 0; e < alt->ep_count; e++)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +161,77 @@ size_t fg_ffs_alts_needing_get_alt(const struct fg_model *m, char *list, size_t 
 		}
 	}
 	return count;
+}
+
+const struct fg_alt *fg_ffs_alt_over_limit(const struct fg_model *m, uint8_t *iface)
+{
+	for (size_t i = 0; i < m->interface_count; i++) {
+		const struct fg_interface *itf = &m->interfaces[i];
+
+		for (size_t a = 0; a < itf->alt_count; a++) {
+			if (itf->alts[a].number > FG_FFS_MAX_ALT) {
+				*iface = itf->number;
+				return &itf->alts[a];
+			}
+		}
+	}
+	return NULL;
+}
+
+size_t fg_ffs_fold_alts(struct fg_model *m)
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < m->interface_count; i++) {
+		struct fg_interface *itf = &m->interfaces[i];
+		struct fg_alt *alt0 = &itf->alts[0];
+		size_t first = SIZE_MAX, end = 0;
+
+		if (itf->alt_count < 2)
+			continue;
+		for (size_t a = 0; a < itf->alt_count; a++) {
+			const struct fg_alt *alt = &itf->alts[a];
+
+			if (!alt->ep_count)
+				continue;
+			if (alt->first_ep < first)
+				first = alt->first_ep;
+			if (alt->first_ep + alt->ep_count > end)
+				end = alt->first_ep + alt->ep_count;
+		}
+		/* The parser numbers endpoints in alt order: the range is contiguous. */
+		alt0->first_ep = first == SIZE_MAX ? alt0->first_ep : first;
+		alt0->ep_count = first == SIZE_MAX ? 0 : end - first;
+		for (size_t e = alt0->first_ep; e < alt0->first_ep + alt0->ep_count; e++)
+			m->endpoints[e].alt = 0;
+		for (size_t a = 1; a < itf->alt_count; a++) {
+			free(itf->alts[a].hid.report);
+			memset(&itf->alts[a], 0, sizeof(itf->alts[a]));
+		}
+		itf->alt_count = 1;
+		changed++;
+	}
+	return changed;
+}
+
+const struct fg_alt *fg_model_dfu_alt(const struct fg_model *m, uint8_t *iface)
+{
+	for (size_t i = 0; i < m->interface_count; i++) {
+		for (size_t a = 0; a < m->interfaces[i].alt_count; a++) {
+			if (m->interfaces[i].alts[a].dfu.present) {
+				*iface = m->interfaces[i].number;
+				return &m->interfaces[i].alts[a];
+			}
+		}
+	}
+	return NULL;
+}
+
+bool fg_ffs_dfu_by_version(const char *release)
+{
+	unsigned major, minor;
+
+	if (sscanf(release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > FG_FFS_DFU_MAJOR || (major == FG_FFS_DFU_MAJOR && minor >= FG_FFS_DFU_MINOR);
 }

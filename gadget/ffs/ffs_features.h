@@ -12,7 +12,9 @@
 #ifndef FFSGADGET_FFS_FEATURES_H
 #define FFSGADGET_FFS_FEATURES_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "description/model.h"
 
@@ -51,5 +53,42 @@ void fg_ffs_get_alt_explain(const struct fg_ffs_get_alt_probe *p, char *buf, siz
  * is not 0) "interface 0 alt 1, ...", truncated to fit.
  */
 size_t fg_ffs_alts_needing_get_alt(const struct fg_model *m, char *list, size_t size);
+
+/*
+ * f_fs's set_alt refuses alt settings above MAX_ALT_SETTINGS (2 in 6.10
+ * through 6.12, read from 6.12's f_fs.c): composite then stalls the
+ * host's SET_INTERFACE.  It is a constant, not a symbol, so it cannot be
+ * probed; every f_fs with get_alt has it.
+ */
+#define FG_FFS_MAX_ALT 2
+#define FG_FFS_MAX_ALT_TEXT "2"
+
+/*
+ * The first alt setting numbered above FG_FFS_MAX_ALT, or NULL (*iface
+ * set to its interface's number when found).
+ */
+const struct fg_alt *fg_ffs_alt_over_limit(const struct fg_model *m, uint8_t *iface);
+
+/*
+ * For kernels without get_alt, where only alt 0 can be selected: every
+ * interface's alt settings become one alt 0 holding all their endpoints,
+ * in their order (FunctionFS file numbers stay the same), with alt 0's
+ * class, protocol and string.  Returns how many interfaces changed.
+ */
+size_t fg_ffs_fold_alts(struct fg_model *m);
+
+/*
+ * DFU: FunctionFS takes the DFU functional descriptor (type 0x21 in a
+ * class 0xfe subclass 0x01 interface) from Linux 6.12 on.  Only writing
+ * descriptors to a FunctionFS instance can prove it (the daemon does;
+ * doctor does as root, in a scratch gadget); without that, the kernel's
+ * version is the guess.
+ */
+#define FG_FFS_DFU_MAJOR 6
+#define FG_FFS_DFU_MINOR 12
+/* The model's DFU interface, or NULL (*iface set when found). */
+const struct fg_alt *fg_model_dfu_alt(const struct fg_model *m, uint8_t *iface);
+/* Whether the kernel release ("6.1.0-57-amd64") is at least 6.12; false when unreadable. */
+bool fg_ffs_dfu_by_version(const char *release);
 
 #endif

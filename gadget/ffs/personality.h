@@ -31,6 +31,12 @@ struct fg_setup {
 struct fg_ep_info {
 	const struct fg_endpoint *desc;
 	size_t index;           /* 0-based: FunctionFS file ep(index+1) */
+	/*
+	 * bEndpointAddress as the host sees it: the UDC's autoconfig may give
+	 * another number than the description's (FUNCTIONFS_ENDPOINT_DESC
+	 * tells it once enabled; the description's until then).
+	 */
+	uint8_t address;
 	enum fg_speed_index speed;  /* the speed the host runs the function at */
 	uint16_t maxpacket;     /* bits 10:0 of wMaxPacketSize at the current speed */
 	uint8_t mult;           /* transactions per interval at the current speed, 1..3 */

@@ -24,6 +24,7 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 	s->fd = fd;
 	s->info.desc = desc;
 	s->info.index = index;
+	s->info.address = desc->address;
 	s->info.maxpacket = desc->maxpacket[FG_HS] ? desc->maxpacket[FG_HS] : desc->maxpacket[FG_FS];
 	s->info.mult = desc->mult ? desc->mult : 1;
 	s->depth = desc->queue_depth ? desc->queue_depth : 1;
@@ -182,6 +183,25 @@ static void stream_ran_empty(struct fg_stream *s)
 
 	s->empty_since_ns = s->submitted_ns && dry < now ? dry : now;
 	s->empty_generation = s->generation;
+}
+
+unsigned fg_stream_cancel_in_flight(struct fg_stream *s, io_context_t ctx)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->depth; i++) {
+		struct fg_request *r = &s->reqs[i];
+		struct io_event ev;
+		int rc;
+
+		if (!r->in_flight)
+			continue;
+		/* -EINPROGRESS: cancelled, the completion follows through the ring. */
+		rc = io_cancel(ctx, &r->iocb, &ev);
+		if (rc == 0 || rc == -EINPROGRESS)
+			n++;
+	}
+	return n;
 }
 
 void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,

@@ -122,6 +122,16 @@ void fg_stream_release(struct fg_stream *s);
 int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 			  const struct fg_personality *p, void *pstate);
 
+/*
+ * Cancels every request in flight (io_cancel: f_fs dequeues it, and it
+ * completes through the ring with -ECONNRESET, then is refilled like any
+ * other).  For iso after an ENABLE: a request holds one interval's data
+ * for the moment it was filled, and the host selecting an alt setting
+ * (each SET_INTERFACE is an ENABLE, without the alt number) must not be
+ * sent what was filled before it.  Returns the requests cancelled.
+ */
+unsigned fg_stream_cancel_in_flight(struct fg_stream *s, io_context_t ctx);
+
 /* Accounts one reaped completion; the request becomes idle. */
 void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,
 			void *pstate);

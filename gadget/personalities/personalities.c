@@ -11,12 +11,14 @@ extern const struct fg_personality fg_zero_personality;
 extern const struct fg_personality fg_hid_personality;
 extern const struct fg_personality fg_isostream_personality;
 extern const struct fg_personality fg_bridge_personality;
+extern const struct fg_personality fg_dfu_personality;
 
 const struct fg_personality *const fg_personalities[] = {
 	&fg_zero_personality,
 	&fg_hid_personality,
 	&fg_isostream_personality,
 	&fg_bridge_personality,
+	&fg_dfu_personality,
 	NULL,
 };
 

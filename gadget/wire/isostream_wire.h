@@ -31,6 +31,16 @@
 #define ISO_REQ_SET_PACKET 0x03   /* wValue: bytes per interval, 0 = the maximum */
 #define ISO_REQ_SET_RATE 0x04     /* wValue: data packets per second, 0 = every interval */
 #define ISO_REQ_GET_COUNTERS 0x05 /* IN: the counters reply below */
+/*
+ * IN, wValue: an iso IN endpoint's address as the host sees it (the
+ * UDC may renumber the description's): LE32, the sequence
+ * number of its first chunk filled since the daemon's latest ENABLE.  The
+ * host asks after its SET_INTERFACE (the ENABLE comes before the request
+ * in FunctionFS's event queue); every chunk it then receives must carry
+ * that number or a later one, else it was filled before the switch.
+ */
+#define ISO_REQ_GET_FRESH 0x06
+#define ISO_FRESH_LEN 4
 
 #define ISO_COUNTERS_VERSION 1
 #define ISO_COUNTERS_HEADER 4     /* LE16 version, LE16 count */

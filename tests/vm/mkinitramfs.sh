@@ -120,6 +120,10 @@ for bin in $need; do
 	if [ "$arch" = amd64 ]; then copy_binary "$bindir/$bin"
 	else copy_cross_binary "$bindir/$bin"; fi
 done
+# The host's real dfu-util (Debian's package, tests/deps.sh) for the DFU test.
+if [ "$arch" = amd64 ] && command -v dfu-util >/dev/null; then
+	copy_binary "$(command -v dfu-util)"
+fi
 # The io_submit refusal shim the reliability tests preload into the daemon
 # (it needs only libc, which the daemon brings); x86 only, as those tests.
 if [ "$mode" = test ] && [ "$arch" = amd64 ]; then

@@ -15,7 +15,15 @@
  *
  * Vendor requests (isostream_wire.h) start and stop the IN stream, set the bytes
  * per interval and the data packets per second (the other intervals send
- * zero-length packets, by design), and read the counters.  The engine's
+ * zero-length packets, by design), read the counters and the first
+ * sequence number filled since the latest ENABLE.
+ *
+ * Alt settings: every iso endpoint streams, each IN endpoint with its own
+ * sequence numbers, since FunctionFS enables them all whatever alt setting
+ * the host chose (no alt number reaches user space; an endpoint appears in
+ * one alt setting only).  The host polls only the live setting's; on each
+ * ENABLE the engine cancels what was filled before it, and the sequence
+ * number each endpoint is at then is what GET_FRESH answers.  The engine's
  * ring (the description's queue) keeps the kernel's queue full: at
  * interval 1 that is 8000 requests a second per endpoint, each one
  * fill_in/consume_out call, batched io_submit/io_getevents, no allocation.
@@ -225,7 +233,8 @@ struct isostream {
 
 	bool started;
 	uint64_t k;                     /* IN intervals filled since start */
-	uint32_t seq;
+	uint32_t seq[FG_MAX_ENDPOINTS];    /* IN: the next chunk's, per endpoint */
+	uint32_t fresh[FG_MAX_ENDPOINTS];  /* IN: seq at the latest ENABLE */
 	uint64_t t0_ns, produced;
 	int timer_fd;
 	struct iso_seq_check out_check;
@@ -309,6 +318,16 @@ static void iso_destroy(void *state)
 
 	free(s->ring);
 	free(s);
+}
+
+static bool is_iso_ep(const struct isostream *s, size_t index, bool in)
+{
+	const struct fg_endpoint *ep;
+
+	if (index >= s->m->endpoint_count)
+		return false;
+	ep = &s->m->endpoints[index];
+	return ep->type == FG_EP_ISO && fg_ep_is_in(ep) == in;
 }
 
 /* ---- sources ---- */
@@ -397,6 +416,24 @@ static void iso_on_timer(void *ctx, int fd)
 
 /* ---- start, stop, counters ---- */
 
+/* The engine's counters summed over the iso endpoints of one direction (one per alt setting). */
+static bool iso_engine_counters(const struct isostream *s, bool in, struct fg_ep_counters *sum)
+{
+	struct fg_ep_counters c;
+	bool any = false;
+
+	memset(sum, 0, sizeof(*sum));
+	for (size_t i = 0; s->e && i < s->m->endpoint_count; i++) {
+		if (!is_iso_ep(s, i, in) || fg_engine_counters(s->e, i, &c) < 0)
+			continue;
+		sum->idle_intervals += c.idle_intervals;
+		sum->short_transfers += c.short_transfers;
+		sum->errors += c.errors;
+		any = true;
+	}
+	return any;
+}
+
 static void iso_refresh(struct isostream *s)
 {
 	struct fg_ep_counters c;
@@ -404,14 +441,12 @@ static void iso_refresh(struct isostream *s)
 	if (!s->started)
 		return;   /* frozen at stop */
 	s->c.out_lost = s->out_check.lost;
-	if (!s->e)
-		return;
-	if (s->in_index >= 0 && fg_engine_counters(s->e, (size_t)s->in_index, &c) == 0) {
+	if (iso_engine_counters(s, true, &c)) {
 		s->c.in_underruns = c.idle_intervals - s->base_in.idle_intervals;
 		s->c.in_short = c.short_transfers - s->base_in.short_transfers;
 		s->c.in_errors = c.errors - s->base_in.errors;
 	}
-	if (s->out_index >= 0 && fg_engine_counters(s->e, (size_t)s->out_index, &c) == 0) {
+	if (iso_engine_counters(s, false, &c)) {
 		s->c.out_overruns = c.idle_intervals - s->base_out.idle_intervals;
 		s->c.out_errors = c.errors - s->base_out.errors;
 	}
@@ -450,10 +485,8 @@ static void iso_start(struct isostream *s, bool reset)
 		return;
 	/* The kick accounts the stopped time as idle first: the baseline follows it. */
 	fg_engine_kick(s->e);
-	if (s->in_index >= 0)
-		fg_engine_counters(s->e, (size_t)s->in_index, &s->base_in);
-	if (s->out_index >= 0)
-		fg_engine_counters(s->e, (size_t)s->out_index, &s->base_out);
+	iso_engine_counters(s, true, &s->base_in);
+	iso_engine_counters(s, false, &s->base_out);
 	s->base_in.idle_intervals -= s->c.in_underruns;     /* counters continue */
 	s->base_in.short_transfers -= s->c.in_short;
 	s->base_in.errors -= s->c.in_errors;
@@ -477,6 +510,23 @@ static void iso_stop(struct isostream *s)
 
 /* ---- hooks ---- */
 
+/*
+ * The iso IN endpoint the host calls value, or -1: its address as the
+ * host sees it (the UDC may have renumbered it), the description's before
+ * the engine runs.
+ */
+static long iso_in_by_address(const struct isostream *s, uint16_t value)
+{
+	for (size_t i = 0; i < s->m->endpoint_count; i++) {
+		const struct fg_ep_info *live = s->e ? fg_engine_endpoint(s->e, i) : NULL;
+		uint8_t address = live ? live->address : s->m->endpoints[i].address;
+
+		if (is_iso_ep(s, i, true) && address == value)
+			return (long)i;
+	}
+	return -1;
+}
+
 static int iso_setup(void *state, const struct fg_setup *r, uint8_t *reply, size_t cap)
 {
 	struct isostream *s = state;
@@ -489,6 +539,15 @@ static int iso_setup(void *state, const struct fg_setup *r, uint8_t *reply, size
 			return -EINVAL;
 		iso_refresh(s);
 		return (int)iso_counters_encode(&s->c, reply, cap);
+	}
+	if (r->request == ISO_REQ_GET_FRESH) {
+		long i = iso_in_by_address(s, r->value);
+
+		if (!in || i < 0 || cap < ISO_FRESH_LEN)
+			return -EINVAL;
+		for (unsigned b = 0; b < ISO_FRESH_LEN; b++)
+			reply[b] = (uint8_t)(s->fresh[i] >> (8 * b));
+		return ISO_FRESH_LEN;
 	}
 	if (in || r->length)
 		return -EINVAL;
@@ -514,6 +573,8 @@ static void iso_enable(void *state)
 {
 	struct isostream *s = state;
 
+	/* The engine has cancelled what was filled before: from here on all is fresh. */
+	memcpy(s->fresh, s->seq, sizeof(s->fresh));
 	if (s->autostart && !s->started)
 		iso_start(s, false);
 }
@@ -525,7 +586,7 @@ static size_t iso_fill_in(void *state, const struct fg_ep_info *ep, uint8_t *buf
 	uint16_t mps = ep->maxpacket ? ep->maxpacket : 1024;
 	size_t len = s->packet && s->packet < cap ? s->packet : cap;
 
-	if ((long)ep->index != s->in_index || !s->started)
+	if (!is_iso_ep(s, ep->index, true) || !s->started)
 		return FG_FILL_NONE;
 	/* The division only when shaping: this runs 8000 times a second. */
 	if ((s->rate && !iso_rate_due(s->k, s->rate, ep->interval_us ? 1000000u / ep->interval_us
@@ -544,7 +605,7 @@ static size_t iso_fill_in(void *state, const struct fg_ep_info *ep, uint8_t *buf
 		}
 		if (refill)
 			iso_pattern_fill(buf, cap, mps);
-		iso_stamp(buf, len, mps, &s->seq, now);
+		iso_stamp(buf, len, mps, &s->seq[ep->index], now);
 		s->produced++;
 	} else if (!iso_source_take(s, buf, len)) {
 		s->c.in_starved++;
@@ -574,7 +635,7 @@ static void iso_consume_out(void *state, const struct fg_ep_info *ep, const uint
 {
 	struct isostream *s = state;
 
-	if ((long)ep->index != s->out_index)
+	if (!is_iso_ep(s, ep->index, false))
 		return;
 	s->c.out_packets++;
 	s->c.out_bytes += len;

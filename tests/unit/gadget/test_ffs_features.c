@@ -238,6 +238,54 @@ static void alts_of_models(void **state)
 	fg_model_free(m);
 }
 
+/*
+ * Without get_alt the alt settings fold into alt 0, every endpoint kept in
+ * its place; with it, an alt setting above 2 is found (and refused).
+ */
+static void fold_and_limit(void **state)
+{
+	struct fg_model *m;
+	char err[512] = "", list[64];
+	uint8_t iface = 0xee;
+
+	(void)state;
+	assert_int_equal(fg_description_load(FG_SOURCE_DIR "/descriptors/isostream-alts.conf",
+					     &m, err, sizeof(err)), 0);
+	assert_null(fg_ffs_alt_over_limit(m, &iface));
+	assert_int_equal(iface, 0xee);
+	assert_int_equal(fg_ffs_alts_needing_get_alt(m, list, sizeof(list)), 2);
+	assert_int_equal(m->interfaces[0].alts[0].ep_count, 0);
+	assert_int_equal(fg_ffs_fold_alts(m), 1);
+	assert_int_equal(m->interfaces[0].alt_count, 1);
+	assert_int_equal(m->interfaces[0].alts[0].first_ep, 0);
+	assert_int_equal(m->interfaces[0].alts[0].ep_count, 4);
+	assert_int_equal(m->endpoint_count, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(m->endpoints[i].alt, 0);
+	assert_string_equal(m->endpoints[2].name, "iso_in_1024");
+	assert_int_equal(fg_ffs_alts_needing_get_alt(m, list, sizeof(list)), 0);
+	assert_int_equal(fg_ffs_fold_alts(m), 0);
+	fg_model_free(m);
+
+	/* Four alt settings (0-3): alt 3 is past f_fs's MAX_ALT_SETTINGS. */
+	tmp_write(path, "function = { name = \"x\"; personality = \"zero\"; interfaces = ( {"
+		  " class = 0xff; alts = ( { endpoints = (); },"
+		  " { endpoints = ( { name = \"a\"; address = 0x81; type = \"iso\"; maxpacket = 64; } ); },"
+		  " { endpoints = ( { name = \"b\"; address = 0x82; type = \"iso\"; maxpacket = 128; } ); },"
+		  " { endpoints = ( { name = \"c\"; address = 0x83; type = \"iso\"; maxpacket = 256; } ); }"
+		  " ); } ); };");
+	assert_int_equal(fg_description_load(path, &m, err, sizeof(err)), 0);
+	const struct fg_alt *over = fg_ffs_alt_over_limit(m, &iface);
+	assert_non_null(over);
+	assert_int_equal(over->number, 3);
+	assert_int_equal(iface, 0);
+	/* Folded (a kernel without get_alt), nothing is over the limit. */
+	assert_int_equal(fg_ffs_fold_alts(m), 1);
+	assert_null(fg_ffs_alt_over_limit(m, &iface));
+	assert_int_equal(m->interfaces[0].alts[0].ep_count, 3);
+	fg_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +298,7 @@ int main(void)
 		cmocka_unit_test(near_miss_names),
 		cmocka_unit_test(malformed_lines),
 		cmocka_unit_test(alts_of_models),
+		cmocka_unit_test(fold_and_limit),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);

@@ -298,6 +298,43 @@ static void sink_counts(void **st)
 	assert_int_equal(c.in_packets, 0);
 }
 
+/*
+ * isostream-alts.conf: each iso IN endpoint (one per alt setting) numbers
+ * its own chunks; after an ENABLE, GET_FRESH answers each endpoint's next
+ * number, and stalls for an address that is not an iso IN endpoint.
+ */
+static void fresh_per_endpoint(void **st)
+{
+	struct fixture *f = *st;
+	struct fg_ep_info in2 = f->in;
+	uint8_t buf[1024], reply[8];
+
+	in2.desc = &f->m->endpoints[2];
+	in2.index = 2;
+	assert_int_equal(f->m->endpoints[2].address, 0x83);
+	assert_int_equal(vendor(f, ISO_REQ_START, 1, NULL, 0), 0);
+	f->p->enable(f->state);
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x83, reply, sizeof(reply)), 4);
+	assert_int_equal(le32(reply), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(f->p->fill_in(f->state, &f->in, buf, 512, 1), 512);
+	assert_int_equal(le32(buf), 4);
+	assert_int_equal(f->p->fill_in(f->state, &in2, buf, sizeof(buf), 1), 1024);
+	assert_int_equal(le32(buf), 0);
+	f->p->enable(f->state);
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x81, reply, sizeof(reply)), 4);
+	assert_int_equal(le32(reply), 5);
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x83, reply, sizeof(reply)), 4);
+	assert_int_equal(le32(reply), 1);
+	/* An OUT endpoint, an unknown one, a reply with no room, an OUT request. */
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x02, reply, sizeof(reply)), -EINVAL);
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x85, reply, sizeof(reply)), -EINVAL);
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x81, reply, 2), -EINVAL);
+	assert_int_equal(vendor(f, ISO_REQ_GET_FRESH, 0x81, NULL, 0), -EINVAL);
+}
+
+static int setup_alts(void **st) { return setup_desc(st, "isostream-alts.conf", 1); }
+
 static void bad_options(void **st)
 {
 	static const char *const bad[] = {
@@ -340,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(idle_until_started, setup_1x, teardown),
 		cmocka_unit_test_setup_teardown(packet_size_and_rate, setup_3x, teardown),
 		cmocka_unit_test_setup_teardown(sink_counts, setup_1x, teardown),
+		cmocka_unit_test_setup_teardown(fresh_per_endpoint, setup_alts, teardown),
 		cmocka_unit_test(bad_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

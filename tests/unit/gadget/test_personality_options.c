@@ -73,7 +73,7 @@ static void unknown_personality_is_refused(void **state)
 {
 	(void)state;
 	expect_refused("isostrem", "", ":1: function: personality 'isostrem' is not built in "
-		       "(known: zero, hid, isostream, bridge)");
+		       "(known: zero, hid, isostream, bridge, dfu)");
 }
 
 static void unknown_option_is_refused_with_its_line(void **state)

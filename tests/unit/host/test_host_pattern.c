@@ -189,6 +189,33 @@ static void test_seq_roundtrip(void **state)
 	fgh_pattern_free(&r);
 }
 
+/*
+ * With a floor (GET_FRESH's answer), every packet numbered before it was
+ * filled before the host's switch: stale, and a failure of the stream;
+ * numbers at or past it, across the 32-bit wrap too, are not.
+ */
+static void test_seq_stale_before_floor(void **state)
+{
+	struct fgh_pattern_ctx w, r;
+
+	(void)state;
+	assert_int_equal(fgh_pattern_init(&w, FGH_PATTERN_SEQ, 512), 0);
+	assert_int_equal(fgh_pattern_init(&r, FGH_PATTERN_SEQ, 512), 0);
+	w.next_seq = UINT32_C(0xfffffffc);
+	r.seq.floor = UINT32_C(0xfffffffe);
+	r.seq.floor_set = true;
+	/* 0xfffffffc .. 0x3: two before the floor, six at or past it. */
+	fgh_pattern_fill(&w, buf, 4096, 0);
+	assert_int_equal(fgh_pattern_check(&r, buf, 4096), 0);
+	assert_int_equal(r.seq.received, 8);
+	assert_int_equal(r.seq.stale, 2);
+	fgh_pattern_fill(&w, buf, 4096, 0);
+	assert_int_equal(fgh_pattern_check(&r, buf, 4096), 0);
+	assert_int_equal(r.seq.stale, 2);
+	fgh_pattern_free(&w);
+	fgh_pattern_free(&r);
+}
+
 static void track(struct fgh_seq *q, const uint32_t *n, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
@@ -275,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_none_checks_nothing),
 		cmocka_unit_test(test_seq_fill_layout),
 		cmocka_unit_test(test_seq_roundtrip),
+		cmocka_unit_test(test_seq_stale_before_floor),
 		cmocka_unit_test(test_seq_gaps),
 		cmocka_unit_test(test_seq_duplicates),
 		cmocka_unit_test(test_seq_reorder),

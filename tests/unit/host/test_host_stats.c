@@ -161,6 +161,17 @@ static void test_ep_spec(void **state)
 	assert_int_equal(fgh_ep_spec_parse("control-in", &s), -1);
 	assert_int_equal(fgh_ep_spec_parse("bulk", &s), -1);
 	assert_int_equal(fgh_ep_spec_parse("bulk-up", &s), -1);
+	assert_int_equal(s.alt, -1);
+	assert_int_equal(fgh_ep_spec_parse("iso-in@2", &s), 0);
+	assert_int_equal(s.alt, 2);
+	assert_true(s.in);
+	assert_int_equal(s.type, LIBUSB_ENDPOINT_TRANSFER_TYPE_ISOCHRONOUS);
+	assert_int_equal(fgh_ep_spec_parse("iso-in@", &s), -1);
+	assert_int_equal(fgh_ep_spec_parse("iso-in@256", &s), -1);
+	assert_int_equal(fgh_ep_spec_parse("iso-in@1x", &s), -1);
+	assert_int_equal(fgh_ep_spec_parse("0x81@1", &s), -1);     /* an address is already one */
+	assert_int_equal(fgh_ep_spec_parse("@1", &s), -1);
+	assert_int_equal(fgh_ep_spec_parse("iso-in@-1", &s), -1);
 }
 
 /* Gadget Zero as a UDC might number it: bulk IN 0x82, bulk OUT 0x01, int 0x83/0x04, in alt 0;
@@ -208,6 +219,14 @@ static void test_ep_find(void **state)
 	assert_int_equal(fgh_ep_spec_parse("iso-out", &spec), 0);
 	assert_int_equal(fgh_ep_find(&cfg, &spec, &ep), -1);
 	assert_int_equal(fgh_ep_spec_parse("0x81", &spec), 0);
+	assert_int_equal(fgh_ep_find(&cfg, &spec, &ep), -1);
+	/* By alt setting: no iso IN in alt 0, bulk IN only there. */
+	assert_int_equal(fgh_ep_spec_parse("iso-in@0", &spec), 0);
+	assert_int_equal(fgh_ep_find(&cfg, &spec, &ep), -1);
+	assert_int_equal(fgh_ep_spec_parse("iso-in@1", &spec), 0);
+	assert_int_equal(fgh_ep_find(&cfg, &spec, &ep), 0);
+	assert_int_equal(ep.addr, 0x85);
+	assert_int_equal(fgh_ep_spec_parse("bulk-in@1", &spec), 0);
 	assert_int_equal(fgh_ep_find(&cfg, &spec, &ep), -1);
 }
 

@@ -132,6 +132,78 @@ iso_retry hs-3x1024 /descriptors/isostream-hb3.conf
 section "isostream: four witnesses of a 20 s stream at 3 x 1024 B per microframe"
 iso_witnesses hs-3x1024-20s /descriptors/isostream-hb3.conf 20
 
+# config_hex: the device's descriptors as the host read them, hex bytes on one line.
+config_hex() { od -An -v -tx1 "/sys/bus/usb/devices/$USBDEV/descriptors" | tr -s ' \n' '  '; }
+# alt0_empty: interface 0 alt 0 has no endpoints (bLength 9, INTERFACE, 0, 0, 0, class 0xff).
+alt0_empty() { config_hex | grep -q ' 09 04 00 00 00 ff'; }
+# iface_attr NAME: interface 0's sysfs attribute, blanks dropped.
+iface_attr() { tr -d ' ' <"/sys/bus/usb/devices/$USBDEV:1.0/$1" 2>/dev/null; }
+
+# alt_read LABEL EP ALT: reads iso IN EP (claiming it selects ALT) with
+# GET_FRESH's floor; passes when packets came, none stale, lost or errored,
+# and the interface was in ALT by sysfs while it read (after it, libusb
+# gives the interface back to usbtest, which selects an alt of its own).
+alt_read() {
+	local label=$1 ep=$2 alt=$3 out=/tmp/iso-alts-$1.out pk stale lost er cur rpid
+	# shellcheck disable=SC2086
+	ffsgadget-host read --ep "$ep" --pattern seq --fresh --seconds 2 $ISO_HOST >"$out" 2>&1 &
+	rpid=$!
+	sleep 1
+	cur=$(iface_attr bAlternateSetting)
+	wait "$rpid"
+	detail <"$out"
+	pk=$(host_num "$out" "iso packets") stale=$(host_num "$out" stale)
+	lost=$(host_num "$out" lost) er=$(host_num "$out" errored)
+	say "  $label: endpoint $ep in alt ${cur:-?}: ${pk:-?} packets, ${stale:-?} stale," \
+		"${lost:-?} lost, ${er:-?} errored"
+	if [ -z "$pk" ] || [ "$pk" = 0 ]; then
+		fail "iso/alts/$label" "no iso packets from $ep"
+	elif [ "$cur" != "$alt" ]; then
+		fail "iso/alts/$label" "the interface was in alt ${cur:-?} while it read, not $alt"
+	elif [ "${stale:-1}" = 0 ] && [ "${lost:-1}" = 0 ] && [ "${er:-1}" = 0 ]; then
+		pass "iso/alts/$label"
+	else
+		fail "iso/alts/$label" "stale ${stale:-?} (filled before the switch), lost ${lost:-?}, errored ${er:-?}"
+	fi
+}
+
+# USB 2.0 5.6.3: alt 0 takes no iso bandwidth; the host selects 512- or
+# 1024-byte streaming settings while the device streams. Without get_alt
+# (6.1) the daemon folds them into alt 0 and says so.
+section "isostream: alt settings (zero-bandwidth alt 0; 512 and 1024 B alts)"
+: >"$FFS_LOG"
+if ! ffs_up /descriptors/isostream-alts.conf; then
+	fail iso/alts/enumerate "isostream-alts did not enumerate"
+elif ffsgadget doctor 2>/dev/null | grep -q 'FunctionFS get_alt.* yes'; then
+	# usbtest, bound at enumeration, may have selected a streaming alt
+	# already: the descriptors the host read tell what alt 0 is.
+	check iso/alts/alt0-no-endpoints "no interface 0 alt 0 with no endpoints (09 04 00 00 00) in: $(config_hex)" \
+		alt0_empty
+	ffsgadget-host ctrl 0x41 0x01 1 0 >/dev/null 2>&1 || echo "start request failed" | detail
+	alt_read alt1-512 iso-in@1 1
+	alt_read alt2-1024 iso-in@2 2
+	alt_read alt1-again iso-in@1 1
+	ffsgadget-host ctrl 0x41 0x02 0 0 >/dev/null 2>&1 || echo "stop request failed" | detail
+	# A fourth alt setting (alt 3) cannot be selected: the daemon refuses it.
+	sed 's|^        { endpoints = (); },|        { endpoints = (); }, { }, { },|' \
+		/descriptors/isostream-alts.conf >/tmp/isostream-4alts.conf
+	ffsgadget run /tmp/isostream-4alts.conf /tmp/nowhere >/tmp/iso-4alts.out 2>&1
+	rc=$?
+	detail </tmp/iso-4alts.out
+	check iso/alts/over-limit-refused "the daemon took a description with alt 3 (exit $rc)" \
+		grep -q 'selects alt settings 0-2 only' /tmp/iso-4alts.out
+else
+	check iso/alts/fallback-said "the daemon did not say it folds the alt settings into alt 0" \
+		grep -q 'falling back to every endpoint in alt 0' "$FFS_LOG"
+	check iso/alts/fallback-alt0 "alt 0 has $(iface_attr bNumEndpoints) endpoints, not the four iso ones" \
+		[ "$(iface_attr bNumEndpoints)" = 04 ]
+	ffsgadget-host ctrl 0x41 0x01 1 0 >/dev/null 2>&1 || echo "start request failed" | detail
+	alt_read fallback-512 iso-in@0 0
+	ffsgadget-host ctrl 0x41 0x02 0 0 >/dev/null 2>&1 || echo "stop request failed" | detail
+fi
+ffs_down || fail iso/alts/teardown "teardown failed"
+ffs_log
+
 section "isostream: a slow source (generator throttled to 1000 packets per second)"
 sed 's/throttle = 0;/throttle = 1000;/' /descriptors/isostream.conf >/tmp/isostream-slow.conf
 isostream_run slow-source /tmp/isostream-slow.conf 3 expect-underruns

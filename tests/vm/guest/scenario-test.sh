@@ -120,6 +120,7 @@ else
 fi
 [ ! -x /bin/ffsgadget ] || . /guest/scenario-configfs.sh
 [ ! -x /bin/ffsgadget ] || [ ! -x /bin/hidtool ] || (. /guest/scenario-hid.sh)
+[ ! -x /bin/ffsgadget ] || (. /guest/scenario-dfu.sh)
 }
 
 part_wanted core && run_core
