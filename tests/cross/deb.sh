@@ -7,7 +7,11 @@
 #   the .changes/.buildinfo (and for the native build the source package),
 #   build-deb/ARCH.log (dpkg-buildpackage), build-deb/ARCH.lintian
 #
-# usage: tests/cross/deb.sh [ARCH...]   (default: the build machine's)
+# usage: tests/cross/deb.sh [--suite SUITE] [ARCH...]   (default: the build machine's)
+#   --suite SUITE  against another Debian suite's libraries (trixie: libusbgx
+#                  0.3), cross only, each architecture's sysroot of that suite
+#                  (tests/cross/sysroot.sh ARCH SUITE); results in
+#                  build-deb/SUITE/ (the board images take theirs from there)
 # The copy keeps dpkg-buildpackage's clean step and its ../ outputs out of
 # the working tree. Prints one "deb: N passed, N failed" line.
 # The Makefile runs "sh deb.sh": re-run under bash (arrays, pipefail).
@@ -16,9 +20,27 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$here/arch.sh"
-out=$repo/build-deb
 native=$(dpkg --print-architecture)
+# shellcheck disable=SC1091
+host_suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+suite=$host_suite
+if [ "${1:-}" = --suite ]; then
+	suite=${2:?usage: deb.sh [--suite SUITE] [ARCH...]}
+	shift 2
+fi
+out=$repo/build-deb
+[ "$suite" = "$host_suite" ] || out=$repo/build-deb/$suite
 arches=${*:-$native}
+if [ "$suite" != "$host_suite" ]; then
+	for a in $arches; do
+		if [ "$a" = "$native" ]; then
+			# A native build uses the libraries installed here, which are
+			# this machine's suite's.
+			echo "deb: FAIL $a: $suite is not this machine's suite ($host_suite): cross architectures only" >&2
+			exit 1
+		fi
+	done
+fi
 
 cross=""
 for a in $arches; do [ "$a" = "$native" ] || cross="$cross $a"; done
@@ -62,9 +84,9 @@ for a in $arches; do
 		fg_triplet "$a" >/dev/null || exit 1
 		# -d: the Build-Depends of the target's architecture are in the
 		# sysroot, not installed on this machine, where dpkg would look.
-		if ! FG_SYSROOT=$(sh "$here/sysroot.sh" "$a"); then
+		if ! FG_SYSROOT=$(sh "$here/sysroot.sh" "$a" "$suite"); then
 			failed=$((failed + 1))
-			echo "deb: FAIL $a: no sysroot (tests/cross/sysroot.sh $a)"
+			echo "deb: FAIL $a: no sysroot (tests/cross/sysroot.sh $a $suite)"
 			continue
 		fi
 		export FG_SYSROOT
@@ -81,7 +103,7 @@ for a in $arches; do
 		tags=$(grep -cE '^[EWIP]: ' "$out/$a.lintian")
 		if [ "$lrc" = 0 ]; then
 			passed=$((passed + 1))
-			echo "deb: $a: $(cd "$out" && ls ./*_"$a".deb | tr '\n' ' ')lintian clean" \
+			echo "deb: $suite/$a: $(cd "$out" && ls ./*_"$a".deb | tr '\n' ' ')lintian clean" \
 				"($tags info/pedantic tags, in ${out#"$repo"/}/$a.lintian) in $(($(date +%s) - t0)) s"
 		else
 			failed=$((failed + 1))

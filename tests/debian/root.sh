@@ -15,7 +15,10 @@
 #   --arch A          Debian architecture (default: the machine's own)
 #   --variant V       mmdebstrap variant (default: extract)
 #   --component C     an apt component beyond the machine's (repeatable)
-#   --mmdebstrap ARG  passed on to mmdebstrap (repeatable)
+#   --mmdebstrap ARG  passed on to mmdebstrap (repeatable; no spaces: a hook
+#                     is best an executable file, run with the root as $1)
+#   --key STRING      one more part of the cache key: what the arguments do
+#                     not show (the hook scripts' and local .debs' digests)
 # Prints the root's path on stdout (progress on stderr). The root lives in
 # $FFS_CACHE/roots/SUITE-ARCH-NAME ($FFS_CACHE: ~/.cache/ffsgadget); the
 # downloaded .deb files are kept in $FFS_CACHE/debs/SUITE-ARCH so a rebuild
@@ -25,7 +28,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
-suite="" arch="" variant=extract components="" extra=""
+suite="" arch="" variant=extract components="" extra="" key=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) suite=$2; shift 2 ;;
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--variant) variant=$2; shift 2 ;;
 	--component) components="$components $2"; shift 2 ;;
 	--mmdebstrap) extra="$extra $2"; shift 2 ;;
+	--key) key="$key $2"; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "root: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -53,7 +57,9 @@ manifest=.ffsgadget-manifest
 mkdir -p "$cache/roots" "$debs"
 
 # The wanted packages are part of the key: a changed list rebuilds the root.
-want=$(printf '%s\n' "$variant" $components "$@" | tr '\n' ' ')
+# So is the layout's revision (layout=N), bumped when this script changes
+# what it does to a root after mmdebstrap (2: merged-/usr links).
+want=$(printf '%s\n' layout=2 "$variant" $components "$@" $extra $key | tr '\n' ' ')
 if [ -f "$root/$manifest" ] && [ "$(head -n 1 "$root/$manifest")" = "# $want" ]; then
 	age=$(( $(date +%s) - $(stat -c %Y "$root/$manifest") ))
 	if [ "$age" -lt "${FFS_ROOT_MAX_AGE:-21600}" ]; then
@@ -121,6 +127,14 @@ if [ "$variant" = extract ]; then
 		dpkg-deb --info "$debs/$deb" shlibs >>"$new/DEBIAN/shlibs" 2>/dev/null || true
 		dpkg-deb --info "$debs/$deb" symbols >>"$new/DEBIAN/symbols" 2>/dev/null || true
 	done <"$new/$manifest.debs"
+	# From Debian 13 on, packages ship their files under /usr alone and the
+	# /lib -> usr/lib links come with base-files, which an extracted root
+	# lacks; libc.so's linker script still names /lib/.../libc.so.6.
+	for d in bin sbin lib lib64; do
+		if [ -d "$new/usr/$d" ] && [ ! -e "$new/$d" ] && [ ! -L "$new/$d" ]; then
+			ln -s "usr/$d" "$new/$d"
+		fi
+	done
 fi
 
 # Absolute links point into the host once the root is a sysroot: make each
