@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "configfs/configfs.h"
+#include "configfs/scheme.h"
 #include "description/description.h"
 #include "ffs/describe.h"
 #include "ffs/engine.h"
@@ -133,6 +134,48 @@ static void note_alt_limit(const struct fg_model *m)
 	       iface, over->number, FG_FFS_MAX_ALT);
 }
 
+/*
+ * A scheme: its own fields, then each description it names, so that a
+ * scheme from an untrusted place (the boot partition, read at first boot)
+ * is refused with the file, line and field before it replaces a working one.
+ */
+static int check_scheme(const char *path)
+{
+	struct fg_scheme s;
+	char err[512] = "";
+	int failed = 0;
+	int rc = fg_scheme_load(path, &s, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "%s\n", err[0] ? err : strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; i < s.ffs_count; i++) {
+		const struct fg_personality *p;
+		struct fg_model *m;
+
+		if (load(s.ffs[i].description, &m, &p) < 0) {
+			fprintf(stderr, "%s:%u: ffs.%s: its description %s is refused (above)\n",
+				path, s.ffs[i].line, s.ffs[i].instance, s.ffs[i].description);
+			failed++;
+			continue;
+		}
+		fg_model_free(m);
+	}
+	if (!failed)
+		printf("%s: ok (scheme '%s', %zu FunctionFS and %zu kernel functions)\n", path,
+		       s.name, s.ffs_count, s.kfunc_count);
+	fg_scheme_free(&s);
+	return failed ? -EINVAL : 0;
+}
+
+static bool is_scheme(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 7 && strcmp(path + n - 7, ".scheme") == 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	int failed = 0;
@@ -145,6 +188,11 @@ static int cmd_check(int argc, char **argv)
 		const struct fg_personality *p;
 		struct fg_model *m;
 
+		if (is_scheme(argv[i])) {
+			if (check_scheme(argv[i]) < 0)
+				failed++;
+			continue;
+		}
 		if (load(argv[i], &m, &p) < 0) {
 			failed++;
 			continue;
@@ -336,7 +384,8 @@ static int cmd_help(int argc, char **argv)
 
 static const struct command command_table[] = {
 	{ "describe", "[--hex] FILE", cmd_describe, "print a description's descriptors (addresses as requested)" },
-	{ "check", "FILE...", cmd_check, "validate descriptions (and their personality's options)" },
+	{ "check", "FILE...", cmd_check,
+	  "validate descriptions (and their personality's options), and FILE.scheme schemes" },
 	{ "run", "[OPTIONS] FILE MOUNT", cmd_run, "serve FILE on the FunctionFS mounted at MOUNT" },
 	{ "personalities", "", cmd_personalities, "list the device personalities" },
 	{ "up", "[OPTIONS] SCHEME", fg_cmd_up, "compose the gadget, start its daemons, bind" },

@@ -28,6 +28,7 @@ for bin in "$build"/fuzz/fuzz_*; do
 	seeds=""
 	[ -d "tests/fuzz/corpus/$t" ] && seeds="tests/fuzz/corpus/$t"
 	[ "$t" = fuzz_description ] && seeds="$seeds descriptors tests/unit/good tests/unit/bad"
+	[ "$t" = fuzz_scheme ] && seeds="$seeds configs"
 	log=$build/fuzz-$t.log
 	# -timeout: one input taking seconds is a hang; rss_limit: a leak.
 	# shellcheck disable=SC2086
