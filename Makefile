@@ -81,7 +81,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 30
 
 .PHONY: all deps test unit vm-test vm-test-2 soak demo bench clean install \
-        programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins mutate
+        programs cross test-cross test-arm64 deb test-deb fuzz fuzz-bins mutate \
+        image image-test test-images
 all: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(BRIDGEPEER) $(FAILSUBMIT) \
      $(if $(CROSS),,$(UNIT_BINS))
 programs: $(DAEMON) $(HOST_TOOL) $(HIDTOOL) $(HOSTILE) $(USBMON_ISO) $(BRIDGEPEER)
@@ -247,6 +248,21 @@ deb:
 
 test-deb:
 	@sh tests/cross/deb.sh amd64 $(CROSS_ARCHES)
+
+# Board images (boards/image/, boards/README.md): a Debian 13 SD-card image,
+# build/images/ffsgadget-BOARD.img.xz and .img.bmap. The boot tests run QEMU:
+# under the shared lock, flock /tmp/ffs-vm.lock make image-test BOARD=...
+image:
+	@test -n "$(BOARD)" || { echo "usage: make image BOARD=raspberrypi-zero-2w|raspberrypi-4|beaglebone-black|raspberrypi-zero"; exit 2; }
+	@sh boards/image/build.sh $(BOARD)
+
+image-test: $(DAEMON)
+	@test -n "$(BOARD)" || { echo "usage: make image-test BOARD=raspberrypi-zero-2w|raspberrypi-4"; exit 2; }
+	@sh boards/image/test-firstboot.sh $(DAEMON)
+	@sh boards/image/boot-test.sh $(BOARD)
+
+test-images: $(DAEMON)
+	@sh boards/image/test-images.sh
 
 install: $(DAEMON)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/ffsgadget/descriptors \

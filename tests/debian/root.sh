@@ -17,6 +17,8 @@
 #   --component C     an apt component beyond the machine's (repeatable)
 #   --mmdebstrap ARG  passed on to mmdebstrap (repeatable; no spaces: a hook
 #                     is best an executable file, run with the root as $1)
+#   --local DIR       a flat repository of local packages (DIR/Packages, the
+#                     .debs beside it: the project's own), as one more source
 #   --key STRING      one more part of the cache key: what the arguments do
 #                     not show (the hook scripts' and local .debs' digests)
 # Prints the root's path on stdout (progress on stderr). The root lives in
@@ -28,7 +30,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
-suite="" arch="" variant=extract components="" extra="" key=""
+suite="" arch="" variant=extract components="" extra="" key="" localrepo=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite) suite=$2; shift 2 ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--component) components="$components $2"; shift 2 ;;
 	--mmdebstrap) extra="$extra $2"; shift 2 ;;
 	--key) key="$key $2"; shift 2 ;;
+	--local) localrepo=$(cd "$2" && pwd); shift 2 ;;
 	--) shift; break ;;
 	-*) echo "root: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -59,7 +62,7 @@ mkdir -p "$cache/roots" "$debs"
 # The wanted packages are part of the key: a changed list rebuilds the root.
 # So is the layout's revision (layout=N), bumped when this script changes
 # what it does to a root after mmdebstrap (2: merged-/usr links).
-want=$(printf '%s\n' layout=2 "$variant" $components "$@" $extra $key | tr '\n' ' ')
+want=$(printf '%s\n' layout=2 "$variant" $components "$@" $extra $key ${localrepo:+local=$localrepo} | tr '\n' ' ')
 if [ -f "$root/$manifest" ] && [ "$(head -n 1 "$root/$manifest")" = "# $want" ]; then
 	age=$(( $(date +%s) - $(stat -c %Y "$root/$manifest") ))
 	if [ "$age" -lt "${FFS_ROOT_MAX_AGE:-21600}" ]; then
@@ -86,6 +89,12 @@ mode=root
 new=$(mktemp -d "$cache/roots/.new-$suite-$arch-$name.XXXXXX")
 trap 'rm -rf "$new"' EXIT
 sources=$(sh "$here/sources.sh" "$suite" $components)
+# apt reads a local repository from outside the root (copy:), as it does the
+# mirror: dpkg in the root never needs the host's paths.
+if [ -n "$localrepo" ]; then
+	[ -r "$localrepo/Packages" ] || { log "no $localrepo/Packages"; exit 1; }
+	sources=$(printf '%s\n\nTypes: deb\nURIs: copy://%s\nSuites: ./\nTrusted: yes\n' "$sources" "$localrepo")
+fi
 include=$(echo "$@" | tr ' ' ',')
 log "$suite/$arch $name ($variant): resolving and extracting $*"
 # The .deb files go in from the cache and come back out, new ones included,
@@ -96,15 +105,19 @@ log "$suite/$arch $name ($variant): resolving and extracting $*"
 keep="cp -u \"\$1\"/var/cache/apt/archives/*.deb '$debs'/ &&
 	(cd \"\$1/var/cache/apt/archives\" && ls *.deb | sort >\"\$1/$manifest.debs\")"
 # shellcheck disable=SC2086
-if ! echo "$sources" | mmdebstrap --quiet --mode="$mode" --variant="$variant" \
+if ! echo "$sources" | mmdebstrap --verbose --mode="$mode" --variant="$variant" \
 	--architectures="$arch" ${include:+--include="$include"} \
 	--skip=check/empty --skip=output/dev \
 	--setup-hook="mkdir -p \"\$1/var/cache/apt/archives\"" \
 	--setup-hook="sync-in '$debs' /var/cache/apt/archives" \
 	--extract-hook="$keep" --customize-hook="$keep" \
-	$extra "$suite" "$new" - >&2 2>"$new.log"; then
-	cat "$new.log" >&2
-	rm -f "$new.log"
+	$extra "$suite" "$new" - >"$new.log" 2>&1; then
+	# What was downloaded stays downloaded; the end of the log (the failing
+	# maintainer script's own output) says what went wrong.
+	cp -u "$new"/var/cache/apt/archives/*.deb "$debs"/ 2>/dev/null || true
+	grep -v '^I: ' "$new.log" | tail -n 40 >&2
+	log "the whole log: $cache/roots/$suite-$arch-$name.log"
+	mv -f "$new.log" "$cache/roots/$suite-$arch-$name.log"
 	log "FAIL: mmdebstrap could not make the $suite/$arch root '$name'"
 	log "  packages wanted: $*"
 	log "  sources (from this machine's apt configuration, suite $suite):"

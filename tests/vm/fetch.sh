@@ -125,7 +125,10 @@ build_kernel_dir() {
 		cp "$tmp/boot/vmlinuz-$kver" "$dir/Image"
 		local bb
 		bb=$(download busybox-static)
-		dpkg-deb --fsys-tarfile "$bb" | tar -xO ./bin/busybox >"$dir/busybox"
+		# /bin/busybox in Debian 12, /usr/bin/busybox from Debian 13 on.
+		dpkg-deb --fsys-tarfile "$bb" | tar -xO --wildcards './bin/busybox' './usr/bin/busybox' \
+			>"$dir/busybox" 2>/dev/null || [ -s "$dir/busybox" ] ||
+			die "no bin/busybox in $(basename "$bb")"
 		chmod 0755 "$dir/busybox" ;;
 	esac
 

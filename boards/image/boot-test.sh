@@ -1,0 +1,95 @@
+#!/bin/sh
+# make image-test BOARD=NAME: boots the built image file under QEMU (TCG),
+# its own kernel and initramfs (read out of its root partition with
+# debugfs, no mount) and its root file system, systemd as PID 1, with
+# dummy_hcd standing in for the board's UDC (modules-load=). On a copy of
+# the image, made 1 GiB larger (the first boot must grow the root), the
+# test puts on the boot partition (mtools) an SSH key, a bad hostname file,
+# testusb (tests/vm/fetch.sh, from the kernel's own linux-source) and
+# guest-test.sh, which systemd runs (systemd.run=) on each boot: see there
+# for the checks. Prints "image-test: N passed, N failed".
+#
+# usage: boards/image/boot-test.sh BOARD   (arm64 boards; armhf and armel:
+#        not yet, said so)
+# Run it under the shared lock: flock /tmp/ffs-vm.lock ...
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+board=${1:?usage: boot-test.sh BOARD}
+img_xz=$repo/build/images/ffsgadget-$board.img.xz
+timeout_s=${FFS_IMAGE_TEST_TIMEOUT:-1500}
+
+die() { echo "image-test: FAIL $board: $*"; echo "image-test: 0 passed, 1 failed"; exit 1; }
+[ -f "$img_xz" ] || die "no $img_xz (make image BOARD=$board)"
+case $board in
+raspberrypi-zero-2w|raspberrypi-4) arch=arm64 ;;
+*) die "the boot test runs the arm64 images (qemu-system-aarch64 -M virt); $board is not one yet" ;;
+esac
+
+work=$repo/build/images/test-$board
+rm -rf "$work"
+mkdir -p "$work"
+t0=$(date +%s)
+img=$work/test.img
+xz -dc "$img_xz" >"$img" || die "cannot decompress $img_xz"
+
+# The partitions: start sectors from the MBR.
+part_start() { sfdisk -d "$img" | sed -n "s|^$img$1 *: *start= *\([0-9]*\),.*|\1|p"; }
+part_size() { sfdisk -d "$img" | sed -n "s|^$img$1 *:.*size= *\([0-9]*\),.*|\1|p"; }
+boot_off=$(($(part_start 1) * 512))
+root_start=$(part_start 2)
+root_sectors=$(part_size 2)
+[ "$boot_off" -gt 0 ] && [ -n "$root_start" ] || die "no boot and root partitions in the image"
+echo "$((root_sectors / 2048))" >"$work/imgtest-rootmb"
+
+# Its own kernel and initramfs, out of the root partition.
+dd if="$img" of="$work/root.ext4" bs=512 skip="$root_start" count="$root_sectors" status=none
+kver=$(debugfs -R 'ls -p /boot' "$work/root.ext4" 2>/dev/null | tr '/' '\n' | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+[ -n "$kver" ] || die "no /boot/vmlinuz-* in the root partition"
+debugfs -R "dump /boot/vmlinuz-$kver $work/vmlinuz" "$work/root.ext4" 2>/dev/null
+debugfs -R "dump /boot/initrd.img-$kver $work/initrd.img" "$work/root.ext4" 2>/dev/null
+rm -f "$work/root.ext4"
+[ -s "$work/vmlinuz" ] && [ -s "$work/initrd.img" ] || die "cannot read the kernel $kver out of the image"
+
+# testusb for the guest: tests/vm/fetch.sh builds it from that kernel's
+# linux-source (static, so it needs nothing from the image).
+vmdir=$(FFS_ARCH=$arch FFS_SUITE=trixie FFS_VM_CACHE=${FFS_VM_CACHE:-$repo/tests/vm/cache} \
+	bash "$repo/tests/vm/fetch.sh") || die "tests/vm/fetch.sh could not build testusb"
+
+# The first-boot files and the test, on the boot partition.
+ssh-keygen -q -t ed25519 -N '' -C imgtest -f "$work/key" || die "ssh-keygen failed"
+printf 'not a host name\n' >"$work/hostname"
+put() { mcopy -o -i "$img@@$boot_off" "$1" "::$2" || die "mcopy $2 failed"; }
+put "$work/key.pub" authorized_keys
+put "$work/key.pub" imgtest-key.pub
+put "$work/hostname" hostname
+put "$vmdir/testusb" testusb
+put "$here/guest-test.sh" imgtest.sh
+put "$work/imgtest-rootmb" imgtest-rootmb
+# A card larger than the image: the first boot grows the root into it.
+truncate -s +1G "$img"
+
+append="root=LABEL=ffsroot rootwait console=ttyAMA0 modules-load=dummy_hcd"
+append="$append systemd.run=\"/bin/sh /boot/firmware/imgtest.sh\""
+append="$append systemd.run_success_action=none systemd.run_failure_action=none"
+echo "image-test: $board: booting $(basename "$img_xz") (kernel $kver) under qemu-system-aarch64 -M virt, TCG"
+t1=$(date +%s)
+timeout "$timeout_s" qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 1024 -nographic \
+	-kernel "$work/vmlinuz" -initrd "$work/initrd.img" -append "$append" \
+	-drive "file=$img,if=virtio,format=raw" -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+	</dev/null >"$work/console.log" 2>&1
+rc=$?
+t2=$(date +%s)
+cp "$work/console.log" "$repo/build/images/test-$board.log"
+grep -a '^imgtest: ' "$work/console.log" | grep -v '^imgtest: \(PASS\|FAIL\)'
+grep -a '^imgtest: \(PASS\|FAIL\)' "$work/console.log"
+passed=$(grep -ac '^imgtest: PASS' "$work/console.log")
+failed=$(grep -ac '^imgtest: FAIL' "$work/console.log")
+if ! grep -aq '^imgtest: done' "$work/console.log"; then
+	echo "image-test: FAIL the guest did not finish (qemu status $rc after $((t2 - t1)) s); console: build/images/test-$board.log"
+	failed=$((failed + 1))
+fi
+echo "image-test: $board: boot and checks $((t2 - t1)) s (two boots), $((t2 - t0)) s in all; console: build/images/test-$board.log"
+rm -rf "$work"
+echo "image-test: $passed passed, $failed failed"
+[ "$failed" = 0 ]
