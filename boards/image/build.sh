@@ -86,8 +86,10 @@ sh "$here/layout.sh" "$board" "$layout" "$stage" "$work" || die "laying out the 
 img=$out/ffsgadget-$board.img
 mv -f "$work/images/ffsgadget-$board.img" "$img"
 bmaptool create -o "$img.bmap" "$img"
-rm -f "$img.xz"
-xz -T2 -3 "$img"
+# Written beside and renamed: a boot test never finds half an image.
+xz -T2 -3 -c "$img" >"$img.xz.new"
+mv -f "$img.xz.new" "$img.xz"
+rm -f "$img"
 rm -rf "$work"
 log "$board: $(du -h "$img.xz" | cut -f1) in $(($(date +%s) - t0)) s"
 echo "image: build/images/ffsgadget-$board.img.xz and .img.bmap"

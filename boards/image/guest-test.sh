@@ -111,7 +111,30 @@ if [ "$phase" = 1 ]; then
 	check "root file system grown to the disk" "${rootsize} MiB, image's was $(cat /boot/firmware/imgtest-rootmb)" \
 		test "$rootsize" -gt "$(($(cat /boot/firmware/imgtest-rootmb) + 256))"
 
+	# systemd's supervision: a daemon killed outright (no clean-up of its
+	# own) brings the unit down and back (Restart=), and the device with it.
 	n=$(daemons)
+	restarts=$(systemctl show -p NRestarts --value ffsgadget@gadget-zero)
+	dpid=$(pgrep -f '^/usr/bin/ffsgadget run ' | head -n 1)
+	if [ -n "$dpid" ]; then
+		kill -9 "$dpid"
+		i=0
+		while [ "$i" -lt 60 ]; do
+			[ "$(systemctl show -p NRestarts --value ffsgadget@gadget-zero)" -gt "$restarts" ] &&
+				systemctl -q is-active ffsgadget@gadget-zero && break
+			sleep 1
+			i=$((i + 1))
+		done
+		check "kill -9 of the daemon: systemd restarted the unit" \
+			"NRestarts $(systemctl show -p NRestarts --value ffsgadget@gadget-zero), $(systemctl is-active ffsgadget@gadget-zero)" \
+			test "$(systemctl show -p NRestarts --value ffsgadget@gadget-zero)" -gt "$restarts"
+		check "kill -9: the device is back on the bus" "not within 30 s" wait_device 30
+		check "kill -9: a new daemon, as many processes as before ($n)" "$(pgrep -a -f ffsgadget | tr '\n' ' ')" \
+			sh -c "test \"\$(pgrep -x ffsgadget | wc -l)\" = $n && ! kill -0 $dpid 2>/dev/null"
+	else
+		fail "kill -9 of the daemon" "no 'ffsgadget run' process: $(pgrep -a -f ffsgadget | tr '\n' ' ')"
+	fi
+
 	systemctl restart ffsgadget@gadget-zero
 	check "restart: active again" "$(systemctl is-active ffsgadget@gadget-zero)" \
 		systemctl -q is-active ffsgadget@gadget-zero

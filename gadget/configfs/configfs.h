@@ -17,6 +17,7 @@
 #ifndef FFSGADGET_CONFIGFS_H
 #define FFSGADGET_CONFIGFS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -42,6 +43,13 @@ struct fg_up_options {
 
 int fg_gadget_up(struct fg_scheme *s, const struct fg_up_options *o);
 int fg_gadget_down(const char *name, const char *run_dir);
+/*
+ * After up: waits in signals (SIGTERM, SIGINT, SIGCHLD, blocked by the
+ * caller before up started the daemons).  A daemon's end takes the gadget
+ * down and returns -ECHILD; SIGTERM or SIGINT take it down and return
+ * down's result.  Tells systemd READY=1 first (Type=notify).
+ */
+int fg_gadget_supervise(const char *name, const char *run_dir, const sigset_t *signals);
 int fg_gadget_status(const char *run_dir, const char *only);
 
 /* Where board profiles are: explicit, $FFSGADGET_BOARDS, beside the scheme or the binary. */

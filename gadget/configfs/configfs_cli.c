@@ -25,6 +25,9 @@ static const char up_usage[] =
 	"  --run-dir DIR          PID and ready files (default " FG_RUN_DIR ")\n"
 	"  --log FILE             daemons' output (default: inherited)\n"
 	"  --force                rebuild even when the gadget is up\n"
+	"  --supervise            stay, the daemons' parent: READY=1 to systemd once up, the\n"
+	"                         gadget taken down and exit 1 when a daemon ends, exit 0 on\n"
+	"                         SIGTERM (ffsgadget@.service: Type=notify, Restart=)\n"
 	"  -v, --verbose\n"
 	"RUN_OPTIONS go to every daemon ('ffsgadget run' options, e.g. --stats).\n";
 
@@ -54,13 +57,17 @@ int fg_cmd_up(int argc, char **argv)
 		{ "run-dir", required_argument, NULL, 'R' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "supervise", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fg_up_options o = { .ready_timeout_ms = -1 };
 	struct fg_scheme s;
-	char err[512];
+	char err[512], name[FG_SCHEME_NAME_MAX];
+	const char *run_dir;
+	bool supervise = false;
+	sigset_t signals;
 	unsigned ms;
 	int c, rc;
 
@@ -95,6 +102,7 @@ int fg_cmd_up(int argc, char **argv)
 		case 'R': o.run_dir = optarg; break;
 		case 'l': o.log = optarg; break;
 		case 'f': o.force = true; break;
+		case 'S': supervise = true; break;
 		case 'v': fg_log_threshold = FG_LOG_DEBUG; break;
 		case 'h': fputs(up_usage, stdout); return 0;
 		default: fputs(up_usage, stderr); return 2;
@@ -130,7 +138,22 @@ int fg_cmd_up(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (supervise) {
+		/* Blocked before the daemons start (they unblock them): a daemon
+		 * dying or a stop during up is seen once up is done.  The daemons
+		 * must be this process's children: a gadget left up is rebuilt. */
+		sigemptyset(&signals);
+		sigaddset(&signals, SIGTERM);
+		sigaddset(&signals, SIGINT);
+		sigaddset(&signals, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &signals, NULL);
+		o.force = true;
+	}
 	rc = fg_gadget_up(&s, &o);
+	snprintf(name, sizeof(name), "%s", s.name);
+	run_dir = o.run_dir ? o.run_dir : s.run_dir;
+	if (rc == 0 && supervise)
+		rc = fg_gadget_supervise(name, run_dir, &signals);
 	fg_scheme_free(&s);
 	return rc < 0 ? 1 : 0;
 }

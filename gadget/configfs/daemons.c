@@ -39,11 +39,16 @@ static int write_pid_file(const char *path, pid_t pid)
 static void exec_daemon(const struct fg_daemon *d)
 {
 	char *argv[64];
+	sigset_t none;
 	size_t n = 0;
 	int fd;
 
 	setsid();
 	signal(SIGPIPE, SIG_DFL);
+	/* up --supervise blocks SIGTERM, SIGINT and SIGCHLD for itself; a
+	 * daemon must be stoppable by SIGTERM. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != 0) {
 		dup2(fd, 0);
