@@ -9,10 +9,13 @@
 # guest-test.sh, which systemd runs (systemd.run=) on each boot: see there
 # for the checks. Prints "image-test: N passed, N failed".
 #
-# usage: boards/image/boot-test.sh BOARD   (arm64 boards; armhf and armel:
-#        not yet, said so)
+# usage: boards/image/boot-test.sh BOARD   (the arm64 Pi images under
+#        qemu-system-aarch64 -M virt, the armhf BeagleBone image under
+#        qemu-system-arm -M virt; not the armel Pi Zero image: said so)
 # Run it under the shared lock: flock /tmp/ffs-vm.lock ...
 set -u
+# sfdisk, debugfs: /usr/sbin, which an ordinary user's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 board=${1:?usage: boot-test.sh BOARD}
@@ -21,11 +24,18 @@ timeout_s=${FFS_IMAGE_TEST_TIMEOUT:-1500}
 
 die() { echo "image-test: FAIL $board: $*"; echo "image-test: 0 passed, 1 failed"; exit 1; }
 [ -f "$img_xz" ] || die "no $img_xz (make image BOARD=$board)"
+# The image's own kernel on QEMU's virt machine: Debian's arm64 and armmp
+# kernels both run there (virtio block and network). The Pi Zero's armel
+# linux-image-rpi kernel is built for the BCM2835 only: not on virt.
 case $board in
-raspberrypi-zero-2w|raspberrypi-4) arch=arm64 ;;
-*) die "the boot test runs the arm64 images (qemu-system-aarch64 -M virt); $board is not one yet" ;;
+raspberrypi-zero-2w|raspberrypi-4)
+	arch=arm64 qemu="qemu-system-aarch64 -M virt -cpu cortex-a57" ;;
+beaglebone-black)
+	arch=armhf qemu="qemu-system-arm -M virt -cpu cortex-a15" ;;
+*) die "no QEMU boot test for $board: its armel kernel (linux-image-rpi) runs on a BCM2835 only, not on QEMU's virt machine" ;;
 esac
 
+sh "$repo/tests/cross/deps.sh" --image "$arch" >&2 || die "tests/cross/deps.sh --image $arch failed"
 work=$repo/build/images/test-$board
 rm -rf "$work"
 mkdir -p "$work"
@@ -53,7 +63,7 @@ rm -f "$work/root.ext4"
 
 # testusb for the guest: tests/vm/fetch.sh builds it from that kernel's
 # linux-source (static, so it needs nothing from the image).
-vmdir=$(FFS_ARCH=$arch FFS_SUITE=trixie FFS_VM_CACHE=${FFS_VM_CACHE:-$repo/tests/vm/cache} \
+vmdir=$(FFS_ARCH=$arch FFS_KVER=$kver FFS_SUITE=trixie FFS_VM_CACHE=${FFS_VM_CACHE:-$repo/tests/vm/cache} \
 	bash "$repo/tests/vm/fetch.sh") || die "tests/vm/fetch.sh could not build testusb"
 
 # The first-boot files and the test, on the boot partition.
@@ -72,9 +82,10 @@ truncate -s +1G "$img"
 append="root=LABEL=ffsroot rootwait console=ttyAMA0 modules-load=dummy_hcd"
 append="$append systemd.run=\"/bin/sh /boot/firmware/imgtest.sh\""
 append="$append systemd.run_success_action=none systemd.run_failure_action=none"
-echo "image-test: $board: booting $(basename "$img_xz") (kernel $kver) under qemu-system-aarch64 -M virt, TCG"
+echo "image-test: $board: booting $(basename "$img_xz") (kernel $kver) under $qemu, TCG"
 t1=$(date +%s)
-timeout "$timeout_s" qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 1024 -nographic \
+# shellcheck disable=SC2086
+timeout "$timeout_s" $qemu -smp 2 -m 1024 -nographic \
 	-kernel "$work/vmlinuz" -initrd "$work/initrd.img" -append "$append" \
 	-drive "file=$img,if=virtio,format=raw" -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
 	</dev/null >"$work/console.log" 2>&1

@@ -12,7 +12,7 @@
 #          gcc-12 for arm64, the compiler Debian built that kernel with, and
 #          patch, for the iso dummy_hcd: tests/vm/dummy-hcd-iso.sh)
 #   --image  also what the board images need (boards/image/): the partition
-#          tools (genimage, mtools, dosfstools, e2fsprogs), bmap-tools, and
+#          tools (genimage, mtools, dosfstools, e2fsprogs, fdisk), bmap-tools, and
 #          qemu-user-static and arch-test: binfmt handlers run the target's
 #          maintainer scripts inside mmdebstrap, and qemu-system-arm for
 #          their boot tests
@@ -26,7 +26,7 @@ for a in "$@"; do
 	case $a in
 	--deb) packages="$packages dpkg-dev debhelper fakeroot lintian libcmocka-dev" ;;
 	--vm) packages="$packages qemu-system-arm gcc-12-aarch64-linux-gnu patch" ;;
-	--image) packages="$packages arch-test genimage mtools dosfstools e2fsprogs bmap-tools xz-utils qemu-user-static qemu-system-arm" ;;
+	--image) packages="$packages arch-test fdisk genimage mtools dosfstools e2fsprogs bmap-tools xz-utils qemu-user-static qemu-system-arm" ;;
 	*) packages="$packages gcc-$(fg_triplet "$a")" ;;
 	esac
 done
