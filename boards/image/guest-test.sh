@@ -5,6 +5,15 @@
 # then a reboot, phase 2 on the second. One line per check on the console:
 # "imgtest: PASS NAME" or "imgtest: FAIL NAME: WHY"; "imgtest: done" last.
 set -u
+# systemd.run= makes this kernel-command-line.service, which runs right
+# after sysinit.target and holds the rest of the boot until it ends. The
+# checks need the whole boot: they run as a unit of their own, ordered
+# after multi-user.target, started here without waiting for it.
+if [ "${1:-}" != --checks ]; then
+	cp "$0" /run/imgtest.sh
+	exec systemd-run --no-block --unit=ffs-imgtest --property=After=multi-user.target \
+		/bin/sh /run/imgtest.sh --checks
+fi
 exec >/dev/console 2>&1
 state=/var/lib/ffs-imgtest
 mkdir -p "$state"
