@@ -5,14 +5,14 @@
 # then a reboot, phase 2 on the second. One line per check on the console:
 # "imgtest: PASS NAME" or "imgtest: FAIL NAME: WHY"; "imgtest: done" last.
 set -u
-# systemd.run= makes this kernel-command-line.service, which runs right
-# after sysinit.target and holds the rest of the boot until it ends. The
-# checks need the whole boot: they run as a unit of their own, ordered
-# after multi-user.target, started here without waiting for it.
+# systemd.run= makes this kernel-command-line.service and the boot's
+# default target (multi-user.target is never started), running right after
+# sysinit.target. The checks need the image's whole boot: they run as a unit
+# of their own that pulls in multi-user.target and starts after it.
 if [ "${1:-}" != --checks ]; then
 	cp "$0" /run/imgtest.sh
-	exec systemd-run --no-block --unit=ffs-imgtest --property=After=multi-user.target \
-		/bin/sh /run/imgtest.sh --checks
+	exec systemd-run --no-block --unit=ffs-imgtest --property=Wants=multi-user.target \
+		--property=After=multi-user.target /bin/sh /run/imgtest.sh --checks
 fi
 exec >/dev/console 2>&1
 state=/var/lib/ffs-imgtest
@@ -22,9 +22,9 @@ phase=$(cat "$state/phase" 2>/dev/null || echo 1)
 pass() { echo "imgtest: PASS $1"; }
 fail() { echo "imgtest: FAIL $1: $2"; }
 check() { # NAME WHY COMMAND...
-	n=$1 why=$2
+	c_name=$1 c_why=$2
 	shift 2
-	if "$@"; then pass "$n"; else fail "$n" "$why"; fi
+	if "$@"; then pass "$c_name"; else fail "$c_name" "$c_why"; fi
 }
 
 # The gadget's device on the host side of dummy_hcd, by its ids.
