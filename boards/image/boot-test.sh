@@ -92,11 +92,14 @@ timeout "$timeout_s" $qemu -smp 2 -m 1024 -nographic \
 rc=$?
 t2=$(date +%s)
 cp "$work/console.log" "$repo/build/images/test-$board.log"
-grep -a '^imgtest: ' "$work/console.log" | grep -v '^imgtest: \(PASS\|FAIL\)'
-grep -a '^imgtest: \(PASS\|FAIL\)' "$work/console.log"
-passed=$(grep -ac '^imgtest: PASS' "$work/console.log")
-failed=$(grep -ac '^imgtest: FAIL' "$work/console.log")
-if ! grep -aq '^imgtest: done' "$work/console.log"; then
+# The guest's lines, wherever on a console line they start (a getty's
+# login prompt may come first).
+grep -ao 'imgtest: .*' "$work/console.log" | tr -d '\r' >"$work/results"
+grep -v '^imgtest: \(PASS\|FAIL\)' "$work/results"
+grep '^imgtest: \(PASS\|FAIL\)' "$work/results"
+passed=$(grep -c '^imgtest: PASS' "$work/results")
+failed=$(grep -c '^imgtest: FAIL' "$work/results")
+if ! grep -q '^imgtest: done' "$work/results"; then
 	echo "image-test: FAIL the guest did not finish (qemu status $rc after $((t2 - t1)) s); console: build/images/test-$board.log"
 	failed=$((failed + 1))
 fi

@@ -71,11 +71,12 @@ testusb_short() {
 		sleep 1
 		i=$((i + 1))
 	done
-	cp /boot/firmware/testusb /run/testusb && chmod 755 /run/testusb
+	# /run is noexec: the root file system.
+	cp /boot/firmware/testusb "$state/testusb" && chmod 755 "$state/testusb"
 	bad=""
 	# Bulk out/in, with and without scatter-gather, and control (ch9).
 	for t in 1 2 3 4 5 6 7 8 9; do
-		out=$(timeout 60 /run/testusb -D "$node" -t "$t" -c 10 -s 512 2>&1)
+		out=$(timeout 60 "$state/testusb" -D "$node" -t "$t" -c 10 -s 512 2>&1)
 		rc=$?
 		echo "imgtest: testusb -t $t: $(echo "$out" | tail -n 1)"
 		if [ "$rc" != 0 ] || ! echo "$out" | grep -q "test $t,"; then
