@@ -73,6 +73,9 @@ testusb_short() {
 	done
 	# /run is noexec: the root file system.
 	cp /boot/firmware/testusb "$state/testusb" && chmod 755 "$state/testusb"
+	# Gadget Zero's description serves usbtest's mod-63 pattern: usbtest
+	# checks IN data against it only with pattern=1 (writable at run time).
+	echo 1 >/sys/module/usbtest/parameters/pattern
 	bad=""
 	# Bulk out/in, with and without scatter-gather, and control (ch9).
 	for t in 1 2 3 4 5 6 7 8 9; do
