@@ -262,7 +262,8 @@ static void test_json_string(void **state)
 
 /*
  * The host tool's exit status is its verdict: each kind of bad packet alone
- * (mismatched bytes, lost, duplicated, reordered) must count as a failure.
+ * (mismatched bytes, lost, duplicated, reordered, stale after an alt switch)
+ * must count as a failure.
  */
 static void test_stream_failures_count_each_kind(void **state)
 {
@@ -282,6 +283,9 @@ static void test_stream_failures_count_each_kind(void **state)
 	st->pat.seq.duplicates = 0;
 	st->pat.seq.reordered = 4;
 	assert_int_equal(fgh_stream_failures(st), 4);
+	st->pat.seq.reordered = 0;
+	st->pat.seq.stale = 5;
+	assert_int_equal(fgh_stream_failures(st), 5);
 	free(st);
 }
 
