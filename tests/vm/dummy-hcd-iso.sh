@@ -104,9 +104,11 @@ if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_
 	cc=$(sed -n 's/.*CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' \
 		"$hdr/usr/src/linux-headers-$kver/.config")
 	cc=$cross${cc:-gcc-12}
-	# in_root CMD...: CMD in the kernel suite's build root, where the cache
-	# is bind-mounted at its own path (the headers' Makefile names it), /dev
-	# and /proc too, in a mount namespace of its own that ends with CMD.
+	# in_root CMD...: CMD in the kernel suite's build root, with copies of the
+	# headers and the build directory at their own paths there (the headers'
+	# Makefile names them), the module copied back. No mounts: a chroot
+	# whose / is no mount point (a fresh root made for a test) cannot make a
+	# private mount namespace, and a bind mount could outlive a killed run.
 	in_root() { "$@"; }
 	if [ "$suite" != "$host_suite" ]; then
 		[ -z "$cross" ] || die "$kver from $suite: cross builds come from the host's suite only"
@@ -118,10 +120,16 @@ if [ "$(cat "$build/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$build/dummy_
 		broot=$(sh "$here/../debian/root.sh" --suite "$suite" --variant minbase \
 			"kbuild-$ccpkg" "$ccpkg" make libc6-dev "$kbuild") || die "no $suite build root"
 		in_root() {
-			unshare -m sh -c 'r=$1 c=$2; shift 2
-				mkdir -p "$r$c" && mount --bind "$c" "$r$c" &&
-				mount --rbind /dev "$r/dev" && mount -t proc proc "$r/proc" &&
-				exec chroot "$r" "$@"' sh "$broot" "$cache" "$@"
+			local rc=0
+			rm -rf "${broot:?}$hdr" "${broot:?}$build"
+			mkdir -p "$broot$hdr" "$broot$build"
+			cp -a "$hdr/." "$broot$hdr/" && cp -a "$build/." "$broot$build/" || return 1
+			# kbuild writes to /dev/null; the root is made without device nodes.
+			[ -c "$broot/dev/null" ] || { rm -f "$broot/dev/null"; mknod -m 0666 "$broot/dev/null" c 1 3; }
+			chroot "$broot" "$@" || rc=$?
+			[ "$rc" != 0 ] || cp -a "$broot$build/." "$build/" || rc=1
+			rm -rf "${broot:?}$hdr" "${broot:?}$build"
+			return "$rc"
 		}
 	elif ! command -v "$cc" >/dev/null; then
 		die "the kernel was built with ${cc#"$cross"}, and $cc is not installed"

@@ -171,7 +171,9 @@ build_testusb() {
 	local cc=gcc
 	if [ "$arch" != amd64 ]; then
 		. "$here/../cross/arch.sh"
-		cc=$(fg_triplet "$arch")-gcc
+		# The target's C library: the sysroot of the cross builds.
+		cc="$(fg_triplet "$arch")-gcc --sysroot=$(sh "$here/../cross/sysroot.sh" "$arch")" ||
+			die "no $arch sysroot"
 	fi
 	$cc -O2 -pthread -static -o "$dir/testusb.tmp" "$src/tools/usb/testusb.c" ||
 		$cc -O2 -pthread -o "$dir/testusb.tmp" "$src/tools/usb/testusb.c"
