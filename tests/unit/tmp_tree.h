@@ -29,6 +29,18 @@ static inline void tmp_write(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/*
+ * Makes a fresh directory from template (mkdtemp) with a FIFO named name in
+ * it, its path in fifo: a file no plain open() may be pointed at, since with
+ * no writer it blocks for ever. Remove the directory with tmp_tree_remove.
+ */
+static inline void tmp_fifo(char *template, const char *name, char *fifo, size_t size)
+{
+	assert_non_null(mkdtemp(template));
+	assert_true((size_t)snprintf(fifo, size, "%s/%s", template, name) < size);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+}
+
 /* Removes root and everything below it (links are removed, not followed): 0 or -1. */
 static inline int tmp_tree_remove(const char *root)
 {

@@ -348,15 +348,12 @@ static void fifo_profile_is_refused(void **state)
 	struct fg_board b;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(fifo, sizeof(fifo), "%s/x.conf", dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
+	tmp_fifo(dir, "x.conf", fifo, sizeof(fifo));
 	alarm(10);
 	assert_int_equal(fg_board_load(fifo, &b, err, sizeof(err)), -EINVAL);
 	alarm(0);
 	assert_non_null(strstr(err, "not a regular file"));
-	unlink(fifo);
-	rmdir(dir);
+	assert_int_equal(tmp_tree_remove(dir), 0);
 }
 
 int main(void)

@@ -344,10 +344,8 @@ static void test_fifo_refused(void **state)
 	struct fg_model *m = NULL;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	tmp_fifo(dir, "fifo", fifo, sizeof(fifo));
 	snprintf(conf, sizeof(conf), "%s/mouse.conf", dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
 	alarm(10);
 	assert_int_equal(fg_description_load(fifo, &m, err, sizeof(err)), -EINVAL);
 	assert_null(m);
@@ -361,9 +359,7 @@ static void test_fifo_refused(void **state)
 	assert_null(m);
 	assert_non_null(strstr(err, "'report_file' \"fifo\" must be a regular file"));
 	alarm(0);
-	unlink(conf);
-	unlink(fifo);
-	rmdir(dir);
+	assert_int_equal(tmp_tree_remove(dir), 0);
 }
 
 /* The UDC assigns the addresses the host sees: describe must not claim to show them. */

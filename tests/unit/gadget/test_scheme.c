@@ -213,15 +213,12 @@ static void fifo_is_refused(void **state)
 	struct fg_scheme s;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(fifo, sizeof(fifo), "%s/x.scheme", dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
+	tmp_fifo(dir, "x.scheme", fifo, sizeof(fifo));
 	alarm(10);
 	assert_int_equal(fg_scheme_load(fifo, &s, err, sizeof(err)), -EINVAL);
 	alarm(0);
 	assert_non_null(strstr(err, "not a regular file"));
-	unlink(fifo);
-	rmdir(dir);
+	assert_int_equal(tmp_tree_remove(dir), 0);
 }
 
 int main(void)
