@@ -68,6 +68,7 @@ struct fg_engine {
 	int epoll_fd;
 	io_context_t aio;
 	bool aio_ready;
+	bool reaping;               /* inside engine_reap: a kick from a hook only submits */
 
 	struct fg_ep0 ep0;
 	struct fg_stream streams[FG_MAX_ENDPOINTS];
@@ -421,8 +422,9 @@ static void engine_reap(struct fg_engine *e)
 {
 	struct io_event events[REAP_BATCH];
 	struct timespec no_wait = { 0, 0 };
-	uint64_t signalled;
+	uint64_t signalled, now = 0;
 
+	e->reaping = true;
 	/* The count only wakes us: reaping continues until the queue is empty. */
 	if (read(e->aio_fd, &signalled, sizeof(signalled)) < 0 && errno != EAGAIN)
 		fg_dbg("aio eventfd: %s", strerror(errno));
@@ -438,6 +440,14 @@ static void engine_reap(struct fg_engine *e)
 			fg_stream_complete(events[i].data, (long)events[i].res, e->pers, e->pstate);
 		if (n < REAP_BATCH)
 			break;
+	}
+	e->reaping = false;
+	for (size_t i = 0; i < e->stream_count; i++) {
+		if (e->streams[i].info.desc->type != FG_EP_ISO)
+			continue;
+		if (!now)
+			now = fg_now_ns();
+		fg_stream_observe(&e->streams[i], now);
 	}
 	engine_submit_all(e);
 }
@@ -529,9 +539,18 @@ void fg_engine_unwatch(struct fg_engine *e, int fd)
 	}
 }
 
+/*
+ * Completions first: a request the kernel has finished but the loop has
+ * not reaped yet still counts as in flight, and submitting past it would
+ * hide the time the ring stood empty (a throttled source's timer and the
+ * completion it follows are often ready in the same wake-up).
+ */
 void fg_engine_kick(struct fg_engine *e)
 {
-	engine_submit_all(e);
+	if (e->aio_ready && !e->reaping)
+		engine_reap(e);
+	else
+		engine_submit_all(e);
 }
 
 const struct fg_ep_info *fg_engine_endpoint(const struct fg_engine *e, size_t index)

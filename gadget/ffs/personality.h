@@ -61,8 +61,8 @@ struct fg_ep_info {
  * What an endpoint's stream did since the daemon started (fg_engine_counters).
  * idle_intervals, iso only: service intervals in which the kernel held no
  * request of this endpoint (IN: the host got a zero-length packet; OUT: its
- * data was dropped), estimated from the times the ring ran empty: a lower
- * bound, since requests completed but not yet reaped are not seen.
+ * data was dropped): while the host polls, the intervals elapsed less the
+ * requests the bus took (ffs/stream.h says why and where it can err).
  */
 struct fg_ep_counters {
 	uint64_t transfers;        /* completed requests */

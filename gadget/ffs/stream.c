@@ -1,3 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
 /* SPDX-License-Identifier: MIT */
 #include "ffs/stream.h"
 
@@ -80,18 +82,6 @@ void fg_stream_release(struct fg_stream *s)
 	s->idle = NULL;
 }
 
-/* The ring is about to hold a request again: account the time it was empty. */
-static void stream_refilled(struct fg_stream *s)
-{
-	uint64_t empty, interval = (uint64_t)s->info.interval_us * 1000u;
-
-	if (s->empty_generation == s->generation && interval) {
-		empty = fg_now_ns() - s->empty_since_ns;
-		s->stats.ep.idle_intervals += (empty + interval / 2) / interval;
-	}
-	s->empty_since_ns = 0;
-}
-
 /* Readies r for submission; false when the personality has nothing to send. */
 static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
 			   const struct fg_personality *p, void *pstate)
@@ -149,17 +139,11 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 			int rc = io_submit(ctx, n - done, batch + done);
 
 			if (rc > 0) {
-				if (s->empty_since_ns)
-					stream_refilled(s);
 				for (int i = done; i < done + rc; i++)
 					((struct fg_request *)batch[i]->data)->in_flight = true;
 				/* The batch is the stack's top, in order: what went, leaves it. */
 				s->idle_count -= (unsigned)rc;
 				s->in_flight += (unsigned)rc;
-				if (s->info.desc->type == FG_EP_ISO) {
-					s->submitted_ns = fg_now_ns();
-					s->queued_at_submit = s->in_flight;
-				}
 				done += rc;
 				continue;
 			}
@@ -173,16 +157,59 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 	return 0;
 }
 
-/* Out of line: a ring that drains is the exception, and its clock read would weigh on every completion. */
-__attribute__((noinline, cold))
-static void stream_ran_empty(struct fg_stream *s)
+void fg_stream_observe(struct fg_stream *s, uint64_t now_ns)
 {
-	uint64_t now = fg_now_ns();
-	uint64_t dry = s->submitted_ns + (uint64_t)s->queued_at_submit *
-					 s->info.interval_us * 1000u;
+	int64_t interval = (int64_t)s->info.interval_us * 1000;
+	unsigned taken = s->taken_in_reap;
+	int64_t deficit;
 
-	s->empty_since_ns = s->submitted_ns && dry < now ? dry : now;
-	s->empty_generation = s->generation;
+	s->taken_in_reap = 0;
+	if (!interval)
+		return;
+	if (s->run_on && (s->run_generation != s->generation || !s->enabled))
+		s->run_on = false;
+	if (!s->run_on) {
+		/* The host is polling from here on; what it took before is not in the run. */
+		if (taken && s->enabled) {
+			s->run_on = true;
+			s->run_generation = s->generation;
+			s->last_reap_ns = s->last_take_ns = now_ns;
+			s->carry_ns = 0;
+		}
+		goto out;
+	}
+	deficit = (int64_t)(now_ns - s->last_reap_ns) - (int64_t)taken * interval;
+	s->last_reap_ns = now_ns;
+	if (taken) {
+		uint64_t since = now_ns - s->last_take_ns;
+
+		s->last_take_ns = now_ns;
+		/*
+		 * Still queued, and far fewer taken than intervals passed: the
+		 * host resumed after a pause (a daemon that slept would find as
+		 * many taken as intervals, or the ring dry).
+		 */
+		if (s->in_flight && since > FG_STREAM_PAUSE_NS + (uint64_t)taken * (uint64_t)interval) {
+			s->carry_ns = 0;
+			goto out;
+		}
+	} else if (s->in_flight && now_ns - s->last_take_ns > FG_STREAM_PAUSE_NS) {
+		s->run_on = false;   /* queued, nothing taken that long: the host stopped */
+		goto out;
+	}
+	if (s->in_flight) {
+		/*
+		 * Requests still queued: nothing was empty, as far as the daemon
+		 * sees; what the bus took and f_fs has not completed yet (its
+		 * completions run from a workqueue) shows in a later window.
+		 */
+		s->carry_ns += deficit;
+	} else {
+		s->idle_ns += s->carry_ns + deficit;
+		s->carry_ns = 0;
+	}
+out:
+	s->stats.ep.idle_intervals = s->idle_ns > 0 ? (uint64_t)((s->idle_ns + interval / 2) / interval) : 0;
 }
 
 unsigned fg_stream_cancel_in_flight(struct fg_stream *s, io_context_t ctx)
@@ -214,8 +241,9 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 	s->idle[s->idle_count++] = r->index;
 	if (fg_ep_is_in(s->info.desc) && p->complete_in)
 		p->complete_in(pstate, &s->info, r->len, res);
-	if (!s->in_flight && s->enabled && res >= 0 && s->info.desc->type == FG_EP_ISO)
-		stream_ran_empty(s);
+	/* Cancels took no interval on the bus; errors (-EXDEV, -EOVERFLOW) did. */
+	if (res != -ESHUTDOWN && res != -ECONNRESET && res != -EAGAIN)
+		s->taken_in_reap++;
 	if (res >= 0) {
 		s->stats.ep.bytes += (uint64_t)res;
 		s->stats.ep.transfers++;

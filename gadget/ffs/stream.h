@@ -14,21 +14,31 @@
  *            Either way the request goes back to IDLE and, while the stream
  *            is enabled, straight back in flight.
  *
- * Iso streams count the service intervals during which the ring was empty
- * (all requests completed, none resubmitted: a slow personality, a source
- * with nothing to send, or a daemon that reaps late), from the moment the
- * kernel sent the last queued request to the next submission.  The bus
- * takes one request per service interval, so the kernel's queue runs dry
- * at the latest submission's time plus one interval per request then in
- * flight; the reap that shows the ring empty may come much later (a late
- * daemon, the usual cause of underruns), and counting from the reap would
- * miss that time.  The count assumes the host polls every interval while
- * the ring is empty (as it must for the ring to have drained); a ring that
- * never empties counts nothing.  It remains an estimate from the daemon's
- * clock: with dummy_hcd under TCG, whose timer services late microframes in
- * bursts, a source throttled to 1000 packets a second counted 15648
- * underruns where the host and dummy_hcd saw 20376 empty intervals, in
- * another run 20440 of 20932: how low depends on the load.
+ * Iso streams count the service intervals in which the kernel held no
+ * request (IN: the host got a zero-length packet; OUT: its data was
+ * dropped): a slow personality, a source with nothing to send, or a daemon
+ * that reaps late, the usual cause.  No FunctionFS call tells when the bus
+ * took a request, and the times of the daemon's own submissions are no
+ * guide to it: a UDC may serve late intervals in a burst (dummy_hcd under
+ * emulation does), taking a request submitted now for an interval that
+ * began before, and f_fs completes requests from a workqueue, so the
+ * daemon may see a request in flight that the bus took milliseconds ago.
+ * Counting each episode from the submission that refilled the ring read
+ * low (15648 of 20376 in one loaded run).  What holds is the bus's own
+ * identity: while the host polls, every interval takes one request or is
+ * empty.  So a run counts the intervals elapsed less the requests taken,
+ * window by window between reaps (submissions follow reaps): a window
+ * after which requests are still queued adds nothing yet (as far as the
+ * daemon sees, nothing was empty; a ring that never runs dry counts no
+ * underrun), and carries its balance to the next window that ends with the
+ * ring dry, so that the errors of single windows cancel and only the run's
+ * two ends carry one.  A run ends when the host stops polling: requests
+ * stay queued, none taken, for longer than FG_STREAM_PAUSE_NS.  The
+ * device's clock drifts from the host's by their crystals' tolerance
+ * (100 ppm: 8 intervals in 10 s at high speed); intervals a bus never ran
+ * (dummy_hcd's "slipped") or the host did not poll count as empty when the
+ * ring went dry after them; a host that pauses while the ring is empty and
+ * the personality has nothing to send cannot be told from underruns.
  *
  * Endpoint files are non-blocking: submitting on a disabled endpoint fails
  * at once with -EAGAIN instead of blocking the loop, and the request stays
@@ -99,15 +109,18 @@ struct fg_stream {
 	/* stats.submit_failures when the current run of refusals began; 0: none. */
 	uint64_t refused_since;
 	/*
-	 * Iso: when the last in-flight request was reaped (0: the ring is not
-	 * empty).  The next submission adds the elapsed service intervals,
-	 * rounded, to idle_intervals: the kernel held nothing that long.
+	 * Iso: the current run of polling (see above): whether one is on, the
+	 * last reap, the last reap that found requests taken, the balance
+	 * carried from windows that ended with requests queued, and the empty
+	 * time so far.
 	 */
-	uint64_t empty_since_ns;
-	unsigned empty_generation;
-	/* Iso: when the latest io_submit succeeded, and how many were in flight after it. */
-	uint64_t submitted_ns;
-	unsigned queued_at_submit;
+	bool run_on;
+	unsigned run_generation;
+	uint64_t last_reap_ns;
+	uint64_t last_take_ns;
+	int64_t carry_ns;
+	int64_t idle_ns;
+	unsigned taken_in_reap;    /* completions of the reap in progress */
 };
 
 /* Allocates depth requests of buffer_size bytes; page-aligned buffers. */
@@ -131,6 +144,20 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
  * sent what was filled before it.  Returns the requests cancelled.
  */
 unsigned fg_stream_cancel_in_flight(struct fg_stream *s, io_context_t ctx);
+
+/*
+ * Iso: the host has not polled for this long with requests queued and
+ * none taken: a pause, not underruns.  Generous: a UDC late by a few
+ * milliseconds (dummy_hcd catches up at most 8 ms) must not end a run.
+ */
+#define FG_STREAM_PAUSE_NS 100000000u
+
+/*
+ * Iso: one reap done at now_ns (its completions already passed to
+ * fg_stream_complete, nothing resubmitted yet): updates the run and
+ * stats.ep.idle_intervals.
+ */
+void fg_stream_observe(struct fg_stream *s, uint64_t now_ns);
 
 /* Accounts one reaped completion; the request becomes idle. */
 void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,

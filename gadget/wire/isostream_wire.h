@@ -55,8 +55,8 @@ struct iso_counters {
 	uint64_t in_bytes;        /* bytes those completions report sent */
 	uint64_t in_idle;         /* completed zero-length by design: rate below the interval rate */
 	uint64_t in_starved;      /* the source had nothing when a request was free */
-	uint64_t in_underruns;    /* intervals with no IN request queued: from when the bus took
-				   the last one queued to the next submission (ffs/stream.h) */
+	uint64_t in_underruns;    /* intervals with no IN request queued: while the host polls,
+				   intervals elapsed less requests taken (ffs/stream.h) */
 	uint64_t in_short;        /* IN requests completed short */
 	uint64_t in_errors;
 	uint64_t out_packets;     /* OUT intervals received */

@@ -151,27 +151,140 @@ static void in_completion_reaches_the_personality(void **state)
 	assert_int_equal(l.res, -ESHUTDOWN);
 }
 
+/* An iso IN stream at one request per 125 us interval, for fg_stream_observe. */
+static void setup_iso(struct fixture *f)
+{
+	setup_stream(f, 0x81);
+	f->ep.type = FG_EP_ISO;
+	f->s.info.interval_us = 125;
+	f->s.in_flight = 0;
+}
+
+/* One reap at t_us: taken requests came back, queued are still in flight. */
+static void reap_at(struct fixture *f, uint64_t t_us, unsigned taken, unsigned queued)
+{
+	f->s.taken_in_reap = taken;
+	f->s.in_flight = queued;
+	fg_stream_observe(&f->s, 1000000000u + t_us * 1000u);
+}
+
 /*
- * An iso ring submitted with 8 requests 100 ms ago and reaped only now ran
- * dry 8 intervals (1 ms) after the submission, not now: the empty time the
- * next submission accounts starts there (a late daemon's underruns count).
+ * A source of one packet a millisecond whose requests the bus takes in
+ * bursts, late (as dummy_hcd under emulation does): what counts is the
+ * intervals elapsed against the requests taken, not when each was
+ * submitted.  1 s: 8000 intervals, 1000 taken, 7000 empty.
  */
-static void iso_ring_ran_dry_when_the_bus_took_the_last(void **state)
+static void iso_idle_is_intervals_less_requests_taken(void **state)
 {
 	struct fixture f;
-	struct timespec ts;
-	uint64_t now;
 
 	(void)state;
-	setup_stream(&f, 0x81);
-	f.ep.type = FG_EP_ISO;
-	f.s.info.interval_us = 125;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	f.s.submitted_ns = now - 100000000u;
-	f.s.queued_at_submit = 8;
-	fg_stream_complete(&f.r, (long)f.r.len, &counter, &f);
-	assert_int_equal(f.s.empty_since_ns, now - 100000000u + 8 * 125000u);
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 0);
+	for (unsigned ms = 1; ms < 1000; ms++)
+		reap_at(&f, ms * 1000u + (ms % 7) * 90u, 1, 0);   /* jitter, not drift */
+	reap_at(&f, 1000000u, 1, 0);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 7000);
+}
+
+/* A daemon that slept 200 ms past a ring of 100 requests: 1500 intervals empty. */
+static void iso_late_daemon_counts_the_drained_time(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 100);
+	reap_at(&f, 200000u, 100, 0);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 1500);
+}
+
+/*
+ * The host stops polling with requests queued (the source goes on filling
+ * them; every kick reaps nothing): not underruns.  It resumes 5 s later:
+ * the run continues from there, the pause uncounted.
+ */
+static void iso_host_pause_is_not_underruns(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 0);
+	reap_at(&f, 1000u, 1, 0);              /* 8 intervals, 1 taken: 7 empty */
+	for (unsigned ms = 2; ms <= 300; ms++)
+		reap_at(&f, ms * 1000u, 0, ms - 1);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 7);
+	reap_at(&f, 5000000u, 2, 300);         /* the host is back */
+	reap_at(&f, 5001000u, 8, 300);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 7);
+}
+
+/* A full ring and a host that went away for a second: no reap in between. */
+static void iso_full_ring_pause_is_not_underruns(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 1023);
+	reap_at(&f, 1000000u, 2, 1022);
+	reap_at(&f, 1001000u, 8, 1022);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 0);
+}
+
+/*
+ * A bus late by 2 ms: the kick at 1 ms finds the first packet still queued,
+ * the burst at 2 ms takes both and serves 14 intervals empty.  The window
+ * that stayed full owes its intervals to the dry one.
+ */
+static void iso_late_bus_deficit_carries_to_the_dry_window(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 0);
+	for (unsigned ms = 1; ms < 100; ms += 2) {
+		reap_at(&f, ms * 1000u, 0, 1);
+		reap_at(&f, (ms + 1) * 1000u, 2, 0);
+	}
+	assert_int_equal(f.s.stats.ep.idle_intervals, 50 * 14);
+}
+
+/*
+ * A ring that never ran dry had no underrun, whatever the bus fell short.
+ * When it then runs dry (the daemon slept 200 ms), the dry window counts
+ * its own empty intervals and what the full ones fell short: taken late
+ * or never run, the daemon cannot tell (ffs/stream.h).
+ */
+static void iso_full_ring_has_no_underruns(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 1023);
+	for (unsigned ms = 1; ms <= 1000; ms++)
+		reap_at(&f, ms * 1000u, ms % 10 ? 8 : 1, 1023);   /* 7 short every 10 ms */
+	assert_int_equal(f.s.stats.ep.idle_intervals, 0);
+	reap_at(&f, 1200000u, 1023, 0);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 700 + 1600 - 1023);
+}
+
+/* A new generation (SET_INTERFACE, reset) ends the run: its count stays, the next starts afresh. */
+static void iso_enable_ends_the_run(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	setup_iso(&f);
+	reap_at(&f, 0, 1, 0);
+	reap_at(&f, 1000u, 1, 0);
+	f.s.generation++;
+	reap_at(&f, 3000000u, 1, 0);           /* not 3 s of underruns */
+	reap_at(&f, 3001000u, 1, 0);
+	assert_int_equal(f.s.stats.ep.idle_intervals, 14);
 }
 
 /*
@@ -204,7 +317,13 @@ int main(void)
 		cmocka_unit_test(other_errors_count),
 		cmocka_unit_test(out_data_reaches_the_personality),
 		cmocka_unit_test(in_completion_reaches_the_personality),
-		cmocka_unit_test(iso_ring_ran_dry_when_the_bus_took_the_last),
+		cmocka_unit_test(iso_idle_is_intervals_less_requests_taken),
+		cmocka_unit_test(iso_late_daemon_counts_the_drained_time),
+		cmocka_unit_test(iso_host_pause_is_not_underruns),
+		cmocka_unit_test(iso_full_ring_pause_is_not_underruns),
+		cmocka_unit_test(iso_late_bus_deficit_carries_to_the_dry_window),
+		cmocka_unit_test(iso_full_ring_has_no_underruns),
+		cmocka_unit_test(iso_enable_ends_the_run),
 		cmocka_unit_test(held_stream_submits_nothing),
 	};
 
