@@ -27,6 +27,8 @@
 # FFS_VM_PARTS (the test parts to run; default "core iso reliability bridge",
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
+# FFS_BENCH (bench only: the sections to run, of "kernel ffs bridge peers
+# iso"; default all; "bridge" brings Gadget Zero's figures for its ratio),
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_SUITE=trixie boots that Debian suite's kernel (Debian 13: 6.12) with the
 # same binaries; logs in build/vm-trixie/ (fetch.sh, dummy-hcd-iso.sh).
@@ -130,6 +132,16 @@ append="console=$console quiet panic=-1 ffs.scenario=$mode"
 # The guest gives up a little before QEMU is killed, to still report.
 [ "$tmo" -gt 30 ] && append="$append ffs.timeout=$((tmo - 15))"
 [ "$verbose" = 1 ] && append="$append ffs.verbose=1"
+if [ "$mode" = bench ] && [ -n "${FFS_BENCH:-}" ]; then
+	sections=""
+	for section in $FFS_BENCH; do
+		case $section in kernel | ffs | bridge | peers | iso) ;;
+		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge peers iso)" ;;
+		esac
+		sections=${sections:+$sections,}$section
+	done
+	append="$append ffs.bench=$sections"
+fi
 append="$append ${FFS_VM_APPEND:-}"
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)

@@ -4,6 +4,16 @@
 # pattern 0), so only the transport is measured.
 . /guest/ffs.sh
 
+# The sections to run (run.sh passes FFS_BENCH as ffs.bench=a,b): kernel
+# (SourceSink), ffs (Gadget Zero), bridge (the bridge personality; needs
+# Gadget Zero's figures of the same run for its ratio, so it brings ffs),
+# peers (the kernel's FunctionFS examples), iso.  Default: all.
+BENCH_SECTIONS=$(sed -n 's/.*ffs\.bench=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+BENCH_SECTIONS=${BENCH_SECTIONS:-kernel ffs bridge peers iso}
+case " $BENCH_SECTIONS " in *" bridge "*) BENCH_SECTIONS="$BENCH_SECTIONS ffs" ;; esac
+bench_wants() { case " $BENCH_SECTIONS " in *" $1 "*) true ;; *) false ;; esac; }
+say "bench sections: $BENCH_SECTIONS"
+
 # Each test runs BENCH_RUNS times; the median counts (TCG timing is noisy).
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_TESTS='
@@ -134,17 +144,21 @@ hcd_ticks_ready && HCD_TICKS=1
 ulimit -r 95 2>/dev/null || say "  (cannot raise RLIMIT_RTPRIO: the realtime runs are refused)"
 ulimit -l unlimited 2>/dev/null || say "  (cannot raise RLIMIT_MEMLOCK: memory is not locked)"
 
-section "bench: in-kernel SourceSink (usb_f_ss_lb), zeros, median of $BENCH_RUNS"
 usbtest_pattern 0
-if gadget_up -a SourceSink.0/pattern=0 SourceSink.0 && wait_enum 10; then
-	bench_side kernel
-	ep0_latency kernel sourcesink_setup
-else
-	fail bench/kernel "SourceSink did not enumerate with usbtest bound"
+if bench_wants kernel; then
+	section "bench: in-kernel SourceSink (usb_f_ss_lb), zeros, median of $BENCH_RUNS"
+	if gadget_up -a SourceSink.0/pattern=0 SourceSink.0 && wait_enum 10; then
+		bench_side kernel
+		ep0_latency kernel sourcesink_setup
+	else
+		fail bench/kernel "SourceSink did not enumerate with usbtest bound"
+	fi
+	gadget_down || fail bench/kernel-teardown "gadget-down.sh failed"
 fi
-gadget_down || fail bench/kernel-teardown "gadget-down.sh failed"
 
-if ffs_available; then
+if ! bench_wants ffs; then
+	:
+elif ffs_available; then
 	section "bench: ffsgadget Gadget Zero, zeros, median of $BENCH_RUNS"
 	if ffs_up "$(ffs_conf_zeros)"; then
 		bench_side ffs
@@ -163,44 +177,52 @@ if ffs_available; then
 	ffs_down || fail bench/ffs-rt-teardown "teardown failed"
 	ffs_log
 
-	section "bench: ffsgadget / kernel"
-	printf '  %4s  %-22s %14s %14s %7s %13s\n' test name kernel ffsgadget ratio \
-		"hcd runs k/f"
-	echo "$BENCH_TESTS" | while read -r t args; do
-		[ -n "$t" ] || continue
-		k=$(sed -n "s/^$t //p" /tmp/bench.kernel)
-		f=$(sed -n "s/^$t //p" /tmp/bench.ffs)
-		r=$(echo "${k%% *} ${f%% *}" |
+	if bench_wants kernel; then
+		section "bench: ffsgadget / kernel"
+		printf '  %4s  %-22s %14s %14s %7s %13s\n' test name kernel ffsgadget ratio \
+			"hcd runs k/f"
+		echo "$BENCH_TESTS" | while read -r t args; do
+			[ -n "$t" ] || continue
+			k=$(sed -n "s/^$t //p" /tmp/bench.kernel)
+			f=$(sed -n "s/^$t //p" /tmp/bench.ffs)
+			r=$(echo "${k%% *} ${f%% *}" |
+				awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
+			kt=$(sed -n "s/^$t //p" /tmp/ticks.kernel)
+			ft=$(sed -n "s/^$t //p" /tmp/ticks.ffs)
+			printf '  %4s  %-22s %14s %14s %7s %13s\n' "$t" "$(tu_name "$t")" \
+				"${k:--}" "${f:--}" "${r:--}" "${kt:--}/${ft:--}"
+		done
+		say "  hcd runs/xfer: dummy_hcd timer runs per transfer (one extra, untimed run"
+		say "  each); a transfer that needs more runs waits ~125 us (TCG: ~200) per run."
+		read -r k50 k99 kn <"/tmp/ep0lat.kernel" || k50=""
+		read -r f50 f99 fn <"/tmp/ep0lat.ffs" || f50=""
+		r14=$(sed -n 's/^14 \([0-9.]*\) .*/\1/p' /tmp/bench.kernel /tmp/bench.ffs | tr '\n' ' ' |
 			awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
-		kt=$(sed -n "s/^$t //p" /tmp/ticks.kernel)
-		ft=$(sed -n "s/^$t //p" /tmp/ticks.ffs)
-		printf '  %4s  %-22s %14s %14s %7s %13s\n' "$t" "$(tu_name "$t")" \
-			"${k:--}" "${f:--}" "${r:--}" "${kt:--}/${ft:--}"
-	done
-	say "  hcd runs/xfer: dummy_hcd timer runs per transfer (one extra, untimed run"
-	say "  each); a transfer that needs more runs waits ~125 us (TCG: ~200) per run."
-	read -r k50 k99 kn <"/tmp/ep0lat.kernel" || k50=""
-	read -r f50 f99 fn <"/tmp/ep0lat.ffs" || f50=""
-	r14=$(sed -n 's/^14 \([0-9.]*\) .*/\1/p' /tmp/bench.kernel /tmp/bench.ffs | tr '\n' ' ' |
-		awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
-	say "  ep0 answer latency (SETUP reaching the function -> answer queued to the UDC,"
-	say "  ftrace, test 14): kernel p50 ${k50:--} p99 ${k99:--} us (${kn:-0} setups)," \
-		"ffsgadget p50 ${f50:--} p99 ${f99:--} us (${fn:-0}); p50 ratio" \
-		"$(echo "${k50:-} ${f50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')" \
-		"; test 14 throughput ratio ffsgadget/kernel ${r14:--}"
-	read -r g50 g99 gn <"/tmp/ep0lat.ffs-rt" || g50=""
-	say "  ffsgadget in real-time mode (--realtime fifo:50): p50 ${g50:--} p99 ${g99:--} us" \
-		"(${gn:-0} setups); p50 ratio to the kernel" \
-		"$(echo "${k50:-} ${g50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')"
+		say "  ep0 answer latency (SETUP reaching the function -> answer queued to the UDC,"
+		say "  ftrace, test 14): kernel p50 ${k50:--} p99 ${k99:--} us (${kn:-0} setups)," \
+			"ffsgadget p50 ${f50:--} p99 ${f99:--} us (${fn:-0}); p50 ratio" \
+			"$(echo "${k50:-} ${f50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')" \
+			"; test 14 throughput ratio ffsgadget/kernel ${r14:--}"
+		read -r g50 g99 gn <"/tmp/ep0lat.ffs-rt" || g50=""
+		say "  ffsgadget in real-time mode (--realtime fifo:50): p50 ${g50:--} p99 ${g99:--} us" \
+			"(${gn:-0} setups); p50 ratio to the kernel" \
+			"$(echo "${k50:-} ${g50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')"
+	fi
 
 	# The bridge personality: the same bulk endpoints, the data through Unix
 	# sockets to bridgepeer and back (source and sink of zeros, as above).
-	if [ -x /bin/bridgepeer ]; then
+	if bench_wants bridge; then
 		section "bench: bridge (Gadget Zero's bulk endpoints over sockets), zeros, median of $BENCH_RUNS"
+		# The daemon runs as $FFS_USER: its runtime directory is its own, as
+		# systemd's RuntimeDirectory= would make it.
+		br_dir=/run/ffsgadget-bench
+		mkdir -p "$br_dir"
+		[ -z "$FFS_USER" ] || chown "$FFS_USER:$FFS_USER" "$br_dir"
+		export RUNTIME_DIRECTORY=$br_dir
 		if ffs_up /guest/bridge-bench.conf; then
-			bridgepeer source /run/ffsgadget/bench.in 65536 &
+			bridgepeer source "$br_dir/bench.in" 65536 &
 			src=$!
-			bridgepeer sink /run/ffsgadget/bench.out &
+			bridgepeer sink "$br_dir/bench.out" &
 			snk=$!
 			all_tests=$BENCH_TESTS
 			BENCH_TESTS=$(echo "$BENCH_TESTS" | grep -E '^(1|2|27|28) ')
@@ -211,6 +233,7 @@ if ffs_available; then
 		else
 			fail bench/bridge "the bridge did not enumerate"
 		fi
+		unset RUNTIME_DIRECTORY
 		ffs_down || fail bench/bridge-teardown "teardown failed"
 		ffs_log
 
@@ -288,7 +311,9 @@ peer_bench() {
 }
 
 PEERS=""
-if command -v ffs-test >/dev/null; then
+if ! bench_wants peers; then
+	:
+elif command -v ffs-test >/dev/null; then
 	section "bench: the kernel's FunctionFS examples as peers, zeros, median of $BENCH_RUNS"
 	say "  ffs-test"
 	peer_bench ffs-test "1 2 27 28" ffs-test
@@ -323,4 +348,4 @@ else
 fi
 
 usbtest_pattern 1
-. /guest/iso-bench.sh
+if bench_wants iso; then . /guest/iso-bench.sh; fi
