@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The VM's board-side program for the bridge personality (the busybox guest
- * has no Python): speaks the control socket's wire format from
- * gadget/wire/bridge_wire.h.
+ * The VM's board-side program for the bridge personality, in C so that the
+ * malformed messages, the silent program and the bench's source and sink
+ * need no interpreter and cost none: speaks the control socket's wire
+ * format from gadget/wire/bridge_wire.h.  (The Python examples run in the
+ * VM too: scenario-bridge.sh.)
  *
  *   bridgepeer control SOCKET [--silent]
  *       HELLO, then one line per message: "welcome STATE SPEED TIMEOUT",

@@ -69,6 +69,10 @@ done
 # same paths (the dynamic loader included).
 copy_binary() {
 	cp "$1" "$stage/bin/"
+	copy_libraries "$1"
+}
+# copy_libraries PATH: the shared libraries ldd lists for PATH.
+copy_libraries() {
 	local lib
 	for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
 		mkdir -p "$stage$(dirname "$lib")"
@@ -129,6 +133,34 @@ fi
 if [ "$mode" = test ] && [ "$arch" = amd64 ]; then
 	[ -f "$bindir/fg-failsubmit.so" ] || die "$bindir/fg-failsubmit.so is missing: make all"
 	cp "$bindir/fg-failsubmit.so" "$stage/lib/"
+fi
+
+# Python for the bridge part's examples (descriptors/bridge/*.py): the host's
+# interpreter (Debian's, as the 6.1 guest's kernel) and only the standard
+# library files the examples load (python-stdlib.py computes them), checked
+# by running the copied interpreter on the copied files.  Without
+# /usr/bin/python3 on the host (tests/deps.sh installs it) the image has no
+# python3 and the bridge part's Python checks fail, saying so.
+python=/usr/bin/python3
+if [ "$mode" = test ] && [ "$arch" = amd64 ] && [ -x "$python" ]; then
+	py_real=$(readlink -f "$python")
+	py_stdlib=$("$python" -I -S -c 'import os; print(os.path.dirname(os.__file__))')
+	py_files=$("$python" -I -S -B "$repo/tests/vm/python-stdlib.py" "$repo"/descriptors/bridge/*.py) ||
+		die "python-stdlib.py failed on descriptors/bridge/*.py"
+	mkdir -p "$stage/usr/bin"
+	copy_binary "$py_real"
+	mv "$stage/bin/$(basename "$py_real")" "$stage/usr/bin/"
+	ln -s "../usr/bin/$(basename "$py_real")" "$stage/bin/python3"
+	for f in $py_files; do
+		mkdir -p "$stage$py_stdlib/$(dirname "$f")"
+		cp "$py_stdlib/$f" "$stage$py_stdlib/$f"
+		case $f in *.so) copy_libraries "$py_stdlib/$f" ;; esac
+	done
+	for script in "$repo"/descriptors/bridge/*.py; do
+		env -i PYTHONHOME="$stage/usr" "$stage/usr/bin/$(basename "$py_real")" -B -s \
+			"$script" --help >/dev/null ||
+			die "$(basename "$script") does not start with the copied standard library"
+	done
 fi
 
 mkdir -p "$stage/configs" "$stage/descriptors" "$stage/guest"

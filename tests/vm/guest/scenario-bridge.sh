@@ -2,10 +2,11 @@
 # bridge-cp210x.conf is a CP2102 for the host's own cp210x module (the
 # chip's ids 10c4:ea60, used here only, as test gear), its serial data on a
 # PTY on the board, its line settings on the control socket, read by
-# bridgepeer (tests/vm/bridgepeer.c; the guest has no Python).  Sourced by
-# scenario-test.sh in a subshell (part "bridge"): it sets GZ_VID/GZ_PID.
+# bridgepeer (tests/vm/bridgepeer.c) and by the Python example
+# cp210x_lines.py; then the Python vendor device (vendor_device.py) under
+# ffsgadget-host.  Sourced by scenario-test.sh in a subshell (part
+# "bridge"): it sets GZ_VID/GZ_PID.
 
-BR_MOUNT=/dev/ffs-cp210x
 BR_READY=/run/ffsgadget-cp210x.ready
 BR_LOG=/tmp/ffsgadget-bridge.log
 BR_DIR=/run/ffsgadget
@@ -16,16 +17,25 @@ BR_PID="" PEER_PID=""
 GZ_VID=10c4
 GZ_PID=ea60
 
+# The image's Python (mkinitramfs.sh copies the host's /usr/bin/python3 and
+# the standard library files the examples load).
+PY=/bin/python3
+PY_PID="" PY_CLIENTS=0
+PY_MISSING="no python3 in the image: the host has no /usr/bin/python3 (tests/deps.sh installs it)"
+
 br_exited() { [ ! -e "/proc/$BR_PID/status" ] || grep -q '^State:[[:space:]]*Z' "/proc/$BR_PID/status"; }
 br_alive() { [ -n "$BR_PID" ] && ! br_exited; }
 tty_ready() { [ -c /dev/ttyUSB0 ] && [ -e /sys/bus/usb-serial/drivers/cp210x/ttyUSB0 ]; }
 peer_says() { grep -q "$1" "$BR_PEER_LOG" 2>/dev/null; }
 
+# br_up [CONF NAME PRODUCT]: the gadget (GZ_VID:GZ_PID) with FunctionFS NAME,
+# the daemon serving CONF on it as root; default the cp210x.
 br_up() {
-	gadget_up -V 0x$GZ_VID -P 0x$GZ_PID -p "ffsgadget bridge cp210x" -n ffs.cp210x || return 1
+	local conf=${1:-/descriptors/bridge-cp210x.conf} name=${2:-cp210x}
+	gadget_up -V 0x$GZ_VID -P 0x$GZ_PID -p "${3:-ffsgadget bridge cp210x}" -n "ffs.$name" ||
+		return 1
 	rm -f "$BR_READY"
-	ffsgadget run --ready-file "$BR_READY" /descriptors/bridge-cp210x.conf "$BR_MOUNT" \
-		>>"$BR_LOG" 2>&1 &
+	ffsgadget run --ready-file "$BR_READY" "$conf" "/dev/ffs-$name" >>"$BR_LOG" 2>&1 &
 	BR_PID=$!
 	gadget_bind -r "$BR_READY" -t 10 || return 1
 	wait_for 10 find_device
@@ -34,6 +44,7 @@ br_up() {
 br_down() {
 	[ -z "$PEER_PID" ] || { kill "$PEER_PID" 2>/dev/null; wait "$PEER_PID" 2>/dev/null; }
 	PEER_PID=""
+	py_stop
 	gadget_unbind
 	if [ -n "$BR_PID" ]; then
 		kill "$BR_PID" 2>/dev/null
@@ -55,6 +66,27 @@ peer_stop() {
 	kill "$PEER_PID" 2>/dev/null
 	wait "$PEER_PID" 2>/dev/null
 	PEER_PID=""
+}
+
+# ctl_clients_above N: the daemon has logged more than N control clients.
+ctl_clients_above() { [ "$(grep -c 'control client connected' "$BR_LOG")" -gt "$1" ]; }
+
+# py_start OUT SCRIPT ARGS...: runs a Python example in the background, its
+# output to OUT; PY_CLIENTS: the control clients logged before it.
+py_start() {
+	local out=$1
+	shift
+	PY_CLIENTS=$(grep -c 'control client connected' "$BR_LOG")
+	: >"$out"
+	"$PY" "$@" >"$out" 2>&1 &
+	PY_PID=$!
+}
+
+py_stop() {
+	[ -n "$PY_PID" ] || return 0
+	kill "$PY_PID" 2>/dev/null
+	wait "$PY_PID" 2>/dev/null
+	PY_PID=""
 }
 
 # crosses NAME FROM TO: 1 MiB of random bytes written to FROM arrive at TO unchanged.
@@ -169,10 +201,101 @@ if br_up && wait_for 10 tty_ready; then
 	# The program gone: the device stays enumerated; line settings STALL at once.
 	check bridge/enumerated-without-program "ttyUSB0 gone" tty_ready
 	check bridge/daemon-alive "the daemon exited" br_alive
+
+	# The same line settings through the Python example: cp210x_lines.py
+	# prints each one the host sets.
+	if [ -x "$PY" ]; then
+		py_start /tmp/py.lines /descriptors/bridge/cp210x_lines.py --runtime-dir "$BR_DIR"
+		if wait_for 20 ctl_clients_above "$PY_CLIENTS"; then
+			stty -F /dev/ttyUSB0 9600 cs8 parenb -parodd -cstopb 2>>/tmp/br.stty
+			check bridge/python-cp210x-baud-9600 "$(tr '\n' ';' </tmp/py.lines)" \
+				wait_for 5 grep -qx 'baud 9600' /tmp/py.lines
+			check bridge/python-cp210x-8e1 "$(tr '\n' ';' </tmp/py.lines)" \
+				wait_for 5 grep -qx 'line 8E1' /tmp/py.lines
+			stty -F /dev/ttyUSB0 38400 cs7 -parenb cstopb 2>>/tmp/br.stty
+			check bridge/python-cp210x-baud-38400 "$(tr '\n' ';' </tmp/py.lines)" \
+				wait_for 5 grep -qx 'baud 38400' /tmp/py.lines
+			check bridge/python-cp210x-7n2 "$(tr '\n' ';' </tmp/py.lines)" \
+				wait_for 5 grep -qx 'line 7N2' /tmp/py.lines
+		else
+			fail bridge/python-cp210x-connected "$(tr '\n' ';' </tmp/py.lines)"
+		fi
+		py_stop
+		detail </tmp/py.lines
+	else
+		fail bridge/python-cp210x "$PY_MISSING"
+	fi
 else
 	fail bridge/cp210x-bound "no /dev/ttyUSB0 from cp210x"
 	ls /sys/bus/usb-serial/devices/ 2>&1 | detail
 fi
 br_down
 say "  bridge took $(elapsed "$t0") s"
+detail <"$BR_LOG"
+
+# ---- a vendor device in Python, driven by ffsgadget-host -------------------
+# descriptors/bridge-vendor.conf with descriptors/bridge/vendor_device.py
+# behind it: the script answers the vendor requests and loops bulk data back;
+# the description's table answers VERSION.  Ids no host driver claims.
+section "bridge: vendor device in Python (descriptors/bridge/vendor_device.py), ffsgadget-host"
+GZ_VID=1d6b
+GZ_PID=0104
+VD_DEV=$GZ_VID:$GZ_PID
+VD_OUT=/tmp/py.vendor
+FGH_OUT=/tmp/fgh.vendor
+# vd_host ARGS...: ffsgadget-host on the vendor device, output in $FGH_OUT.
+vd_host() {
+	timeout 60 ffsgadget-host --device "$VD_DEV" "$@" >"$FGH_OUT" 2>&1
+	local rc=$?
+	echo "ffsgadget-host $* -> exit $rc" | detail
+	detail <"$FGH_OUT"
+	return $rc
+}
+# vd_in_hex: the data of the last IN control transfer, hex without spaces.
+vd_in_hex() { grep -v '^ctrl:' "$FGH_OUT" | tr -d ' \n'; }
+t0=$(uptime_s)
+: >"$BR_LOG"
+if [ ! -x "$PY" ]; then
+	fail bridge/python-vendor "$PY_MISSING"
+elif br_up /descriptors/bridge-vendor.conf vendor "ffsgadget bridge vendor"; then
+	py_start "$VD_OUT" /descriptors/bridge/vendor_device.py --runtime-dir "$BR_DIR"
+	if wait_for 20 grep -q '^connected: speed high' "$VD_OUT"; then
+		pass bridge/python-vendor-connected
+		greeting=$(printf 'greetings from the host' | od -An -tx1 | tr -d ' \n')
+		if vd_host ctrl 0x41 0x01 0 0 "$greeting" && vd_host ctrl 0xc1 0x02 0 0 64; then
+			check bridge/python-vendor-ctrl-stored "read back '$(vd_in_hex)'" \
+				[ "$(vd_in_hex)" = "$greeting" ]
+		else
+			fail bridge/python-vendor-ctrl-stored "$(tail -n 1 "$FGH_OUT")"
+		fi
+		# Answered by the description's table, not the script.
+		vd_host ctrl 0xc1 0x03 0 0 2
+		check bridge/python-vendor-canned "VERSION read '$(vd_in_hex)'" [ "$(vd_in_hex)" = 0100 ]
+		# A request the script does not know: STALL (exit status 1).
+		vd_host ctrl 0xc1 0x7e 0 0 8
+		rc=$?
+		check bridge/python-vendor-unknown-stalls "exit $rc: $(tail -n 1 "$FGH_OUT")" \
+			eval '[ "$rc" = 1 ] && grep -q "^ctrl: STALL" "$FGH_OUT"'
+		# Bulk loopback through the script: stamped packets, each back once, in order.
+		if vd_host stream --pattern seq --count 200 --size 16384 --json --quiet &&
+			grep -q '"in":{[^}]*"transfers":200,' "$FGH_OUT" &&
+			grep -q '"mismatched_bytes":0,"lost":0,"duplicates":0,"reordered":0,' "$FGH_OUT"; then
+			pass bridge/python-vendor-loopback
+		else
+			fail bridge/python-vendor-loopback "$(grep -v '^ ' "$FGH_OUT" | tail -n 1)"
+		fi
+		# The script's own count: 200 transfers looped back (le32), by GET_COUNTS.
+		vd_host ctrl 0xc1 0x04 0 0 8
+		check bridge/python-vendor-counts "GET_COUNTS read '$(vd_in_hex)'" \
+			eval 'case $(vd_in_hex) in c8000000*) true ;; *) false ;; esac'
+	else
+		fail bridge/python-vendor-connected "$(tr '\n' ';' <"$VD_OUT")"
+	fi
+	py_stop
+	detail <"$VD_OUT"
+else
+	fail bridge/python-vendor "the vendor device did not enumerate"
+fi
+br_down
+say "  vendor device took $(elapsed "$t0") s"
 detail <"$BR_LOG"
