@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The bridge personality: the device's logic is a program in any language,
- * reached over Unix sockets and PTYs under the daemon's runtime directory.
+ * reached over Unix sockets, PTYs and FIFOs under the daemon's runtime
+ * directory.
  *
  * Options (description's `options` group; descriptors/README.md, "The
  * bridge personality"):
  *   runtime_dir = "/run/ffsgadget"   default $RUNTIME_DIRECTORY, else that
  *   control     = "NAME"             control socket, default "<function>.ctl"
  *   timeout_ms  = 1000               answer time for forwarded requests (10..4000)
- *   owner, group = "name" or "1000"  of the sockets and PTYs; default the daemon's
- *   mode        = "0600"             octal, of the sockets and PTYs
+ *   owner, group = "name" or "1000"  of the sockets, PTYs and FIFOs; default the daemon's
+ *   mode        = "0600"             octal, of the sockets, PTYs and FIFOs
  *   answers     = "c1 ff 370b * -> 02; 41 * * * -> accept"   canned ep0 answers
- *   ep_<endpoint> = "seqpacket:NAME" | "pty:NAME"
+ *   ep_<endpoint> = "seqpacket:NAME" | "pty:NAME" | "fifo:NAME"
  *                 default "seqpacket:<function>.<endpoint>"; one IN and one
- *                 OUT endpoint may share a NAME (one socket or one PTY)
+ *                 OUT endpoint may share a NAME (one socket or one PTY; a
+ *                 FIFO carries one endpoint)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -35,7 +37,7 @@
 
 #define EP_PREFIX "ep_"
 
-static const char *const port_kinds[] = { "seqpacket:", "pty:", NULL };
+static const char *const port_kinds[] = { "seqpacket:", "pty:", "fifo:", NULL };
 
 static const struct fg_option_spec bridge_options[] = {
 	{ "runtime_dir", FG_OPTION_TEXT, 80, NULL },
@@ -201,6 +203,10 @@ static int bind_endpoint(struct bridge *b, const struct fg_model *m, size_t i,
 		if (strcmp(p->path, b->ctl.path) == 0)
 			return fail(err, errlen, m, o, "'%s' is the control socket's name", name);
 	}
+	if (kind == BRIDGE_PORT_FIFO && (p->in_ep >= 0 || p->out_ep >= 0))
+		return fail(err, errlen, m, o, "'%s' already carries endpoint %s; a FIFO carries "
+			    "one direction: give %s a FIFO of its own", name,
+			    m->endpoints[p->in_ep >= 0 ? p->in_ep : p->out_ep].name, ep->name);
 	if ((fg_ep_is_in(ep) ? p->in_ep : p->out_ep) >= 0)
 		return fail(err, errlen, m, o, "'%s' already carries an %s endpoint; a port "
 			    "takes one IN and one OUT", name, fg_ep_is_in(ep) ? "IN" : "OUT");
@@ -231,15 +237,17 @@ static int parse_ports(struct bridge *b, const struct fg_model *m, char *err, si
 				kind = BRIDGE_PORT_SEQPACKET;
 			else if (colon && colon - o->value == 3 && strncmp(o->value, "pty", 3) == 0)
 				kind = BRIDGE_PORT_PTY;
+			else if (colon && colon - o->value == 4 && strncmp(o->value, "fifo", 4) == 0)
+				kind = BRIDGE_PORT_FIFO;
 			else
-				return fail(err, errlen, m, o, "'%s' is not \"seqpacket:NAME\" or "
-					    "\"pty:NAME\"", o->value);
+				return fail(err, errlen, m, o, "'%s' is not \"seqpacket:NAME\", "
+					    "\"pty:NAME\" or \"fifo:NAME\"", o->value);
 			snprintf(name, sizeof(name), "%s", colon + 1);
 		}
 		if (!name_ok(name))
 			return fail(err, errlen, m, o, "'%s' is not a plain file name (letters, "
 				    "digits, '.', '_', '-'; under 64 bytes)", name);
-		if (kind == BRIDGE_PORT_PTY && ep->type == FG_EP_ISO)
+		if (kind != BRIDGE_PORT_SEQPACKET && ep->type == FG_EP_ISO)
 			return fail(err, errlen, m, o, "%s: an iso endpoint needs transfers, not a "
 				    "byte stream: use seqpacket", ep->name);
 		rc = bind_endpoint(b, m, i, kind, name, o, err, errlen);
@@ -441,7 +449,8 @@ static int bridge_start(void *state, struct fg_engine *e)
 
 const struct fg_personality fg_bridge_personality = {
 	.name = "bridge",
-	.summary = "endpoints and control requests bridged to a program over Unix sockets or PTYs",
+	.summary = "endpoints and control requests bridged to a program over Unix sockets, PTYs "
+		   "or FIFOs",
 	.options = bridge_options,
 	.create = bridge_create,
 	.destroy = bridge_destroy,

@@ -6,8 +6,8 @@
  *   bridge_answers.c  the canned ep0 answers (option "answers")
  *   bridge_control.c  the control socket: SETUP out, DATA/ACK/STALL back,
  *                     lifecycle events, the answer timeout
- *   bridge_port.c     data endpoints on SOCK_SEQPACKET sockets or PTYs,
- *                     with flow control (held OUT streams, no loss)
+ *   bridge_port.c     data endpoints on SOCK_SEQPACKET sockets, PTYs or
+ *                     FIFOs, with flow control (held OUT streams, no loss)
  *   bridge_access.c   sockets under the runtime directory: owner, group,
  *                     mode, SO_PEERCRED; the personality's own epoll set
  *
@@ -87,7 +87,7 @@ struct bridge_access {
 	mode_t mode;
 };
 
-enum bridge_port_kind { BRIDGE_PORT_SEQPACKET, BRIDGE_PORT_PTY };
+enum bridge_port_kind { BRIDGE_PORT_SEQPACKET, BRIDGE_PORT_PTY, BRIDGE_PORT_FIFO };
 
 /* One OUT transfer (or the rest of one) the program has not taken yet. */
 struct bridge_slot {
@@ -112,11 +112,11 @@ struct bridge_port {
 	enum bridge_port_kind kind;
 	char name[BRIDGE_NAME_MAX];
 	unsigned line;              /* the option's line, for messages */
-	char path[PATH_MAX];        /* the socket, or the PTY's link */
+	char path[PATH_MAX];        /* the socket, the PTY's link, or the FIFO */
 	char pty_name[64];          /* /dev/pts/N */
 	int in_ep, out_ep;          /* endpoint indexes; -1: none */
 	struct bridge_watch listen; /* seqpacket only */
-	struct bridge_watch io;     /* the client, or the PTY master */
+	struct bridge_watch io;     /* the client, the PTY master, or the FIFO (read-write) */
 	int pty_slave_fd;           /* held open: no hang-up while no program has it */
 	bool draining;              /* the client left; its queued messages are still read */
 	bool want_in;               /* IN: fill_in found nothing; wake the engine on input */

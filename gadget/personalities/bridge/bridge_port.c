@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Data endpoints: a port is a SOCK_SEQPACKET socket (one message, one
- * transfer) or a PTY (a byte stream), serving at most one IN and one OUT
- * endpoint.
+ * transfer) or a PTY (a byte stream), each serving at most one IN and one
+ * OUT endpoint, or a named FIFO (a byte stream one way: one endpoint).
  *
- * Program -> host (IN): fill_in reads one message (or what the PTY holds)
+ * Program -> host (IN): fill_in reads one message (or what the stream holds)
  * straight into the request; with nothing there the request stays idle (the
  * host is NAKed) and the port waits for input, then kicks the engine.  Iso
  * IN sends a zero-length packet instead, counted.
@@ -21,7 +21,10 @@
  * connection both read as 0 bytes; SO_PASSCRED tells them apart (a message
  * carries credentials, the end does not).  A client that leaves is drained
  * of what it sent before it closes; a second one is refused.  A PTY's slave
- * side is held open by the daemon, so programs may come and go.
+ * side is held open by the daemon, so programs may come and go.  So is a
+ * FIFO's other end: the daemon opens its FIFOs read-write, so that opening
+ * either end never blocks, a writer that leaves is no end of file, a reader
+ * that leaves is no EPIPE, and what the pipe holds waits for the next one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -218,7 +221,7 @@ size_t bridge_port_fill_in(struct bridge_port *p, const struct fg_ep_info *ep, u
 			p->n.iso_zlp++;
 		return none;
 	}
-	if (p->kind == BRIDGE_PORT_PTY) {
+	if (p->kind != BRIDGE_PORT_SEQPACKET) {
 		n = read(p->io.fd, buf, cap);
 		if (n < 0)
 			n = 0;
@@ -265,7 +268,7 @@ static void on_io(void *obj, uint32_t events)
 	if (events & EPOLLOUT)
 		flush_backlog(p);
 	if (events & EPOLLIN) {
-		if (p->in_ep < 0) {
+		if (p->in_ep < 0 && p->kind == BRIDGE_PORT_SEQPACKET) {
 			uint8_t junk[64];
 			ssize_t n = recv(p->io.fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC);
 
@@ -274,7 +277,7 @@ static void on_io(void *obj, uint32_t events)
 				fg_warn("bridge: %s: message of %zd bytes refused: no IN endpoint "
 					"behind this socket", p->path, n);
 			}
-		} else {
+		} else if (p->in_ep >= 0) {
 			p->want_in = false;
 			update_interest(p);
 			fg_engine_kick(p->b->e);
@@ -361,6 +364,41 @@ static int pty_open(struct bridge_port *p)
 	return 0;
 }
 
+/* The FIFO at p->path, made anew (one left by an earlier run is replaced), open read-write. */
+static int fifo_open(struct bridge_port *p)
+{
+	struct stat st;
+	int rc;
+
+	if (lstat(p->path, &st) == 0) {
+		if (!S_ISFIFO(st.st_mode)) {
+			fg_err("%s: exists and is not a FIFO; not replacing it", p->path);
+			return -EEXIST;
+		}
+		unlink(p->path);
+	}
+	if (mkfifo(p->path, 0600) < 0) {
+		rc = -errno;
+		fg_err("%s: mkfifo: %s", p->path, strerror(errno));
+		return rc;
+	}
+	p->path_created = true;
+	rc = bridge_chown_chmod(p->b, p->path);
+	if (rc < 0)
+		return rc;
+	p->io.fd = open(p->path, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (p->io.fd < 0) {
+		rc = -errno;
+		fg_err("%s: open: %s", p->path, strerror(errno));
+		return rc;
+	}
+	if (fstat(p->io.fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		fg_err("%s: replaced behind the daemon's back; not a FIFO", p->path);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 int bridge_port_start(struct bridge_port *p)
 {
 	int rc;
@@ -394,6 +432,17 @@ int bridge_port_start(struct bridge_port *p)
 		fg_info("bridge: PTY %s linked at %s", p->pty_name, p->path);
 		printf("bridge: %s -> %s\n", p->path, p->pty_name);
 		fflush(stdout);
+		return 0;
+	}
+	if (p->kind == BRIDGE_PORT_FIFO) {
+		rc = fifo_open(p);
+		if (rc < 0)
+			return rc;
+		p->want_in = p->in_ep >= 0;
+		update_interest(p);
+		fg_info("bridge: endpoint FIFO %s (%s)", p->path,
+			p->in_ep >= 0 ? "the program writes, the host reads"
+				      : "the host writes, the program reads");
 		return 0;
 	}
 	rc = bridge_listen(p->b, p->path);

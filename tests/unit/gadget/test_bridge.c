@@ -99,7 +99,9 @@ static const char *const description =
 	"    { name = \"in\"; address = 0x81; type = \"bulk\"; maxpacket = 512; queue = 2; buffer = 1024; },\n"
 	"    { name = \"out\"; address = 0x02; type = \"bulk\"; maxpacket = 512; queue = 3; buffer = 1024; },\n"
 	"    { name = \"tx\"; address = 0x83; type = \"bulk\"; maxpacket = 512; queue = 1; buffer = 512; },\n"
-	"    { name = \"rx\"; address = 0x04; type = \"bulk\"; maxpacket = 512; queue = 2; buffer = 512; }\n"
+	"    { name = \"rx\"; address = 0x04; type = \"bulk\"; maxpacket = 512; queue = 2; buffer = 512; },\n"
+	"    { name = \"fin\"; address = 0x85; type = \"bulk\"; maxpacket = 512; queue = 1; buffer = 512; },\n"
+	"    { name = \"fout\"; address = 0x06; type = \"bulk\"; maxpacket = 512; queue = 2; buffer = 1024; }\n"
 	"  ); } );\n"
 	"  options = {\n"
 	"    runtime_dir = \"%s\";\n"
@@ -109,6 +111,7 @@ static const char *const description =
 	"              \"40 99 * * -> stall; c1 05 * 0 -> 01 02 03\";\n"
 	"    ep_in = \"seqpacket:data\"; ep_out = \"seqpacket:data\";\n"
 	"    ep_tx = \"pty:tty\"; ep_rx = \"pty:tty\";\n"
+	"    ep_fin = \"fifo:fifo.in\"; ep_fout = \"fifo:fifo.out\";\n"
 	"  };\n"
 	"};\n";
 
@@ -116,8 +119,8 @@ struct fixture {
 	char dir[64];
 	struct fg_model *m;
 	void *b;
-	const struct fg_ep_info *in, *out, *tx, *rx;
-	struct fg_ep_info info[4];
+	const struct fg_ep_info *in, *out, *tx, *rx, *fin, *fout;
+	struct fg_ep_info info[6];
 };
 
 static int fixture_setup(void **state)
@@ -136,7 +139,7 @@ static int fixture_setup(void **state)
 	memset(&engine, 0, sizeof(engine));
 	engine.speed = FG_HS;
 	assert_int_equal(fg_bridge_personality.start(fx->b, (struct fg_engine *)&engine), 0);
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		fx->info[i].desc = &fx->m->endpoints[i];
 		fx->info[i].index = i;
 		fx->info[i].speed = FG_HS;
@@ -147,6 +150,8 @@ static int fixture_setup(void **state)
 	fx->out = &fx->info[1];
 	fx->tx = &fx->info[2];
 	fx->rx = &fx->info[3];
+	fx->fin = &fx->info[4];
+	fx->fout = &fx->info[5];
 	*state = fx;
 	return 0;
 }
@@ -583,6 +588,136 @@ static void test_pty_carries_bytes_both_ways(void **state)
 	close(fd);
 }
 
+static void fifo_path(const struct fixture *fx, const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", fx->dir, name);
+}
+
+static void test_fifos_are_made_with_the_description_mode(void **state)
+{
+	struct fixture *fx = *state;
+	const char *names[] = { "fifo.in", "fifo.out" };
+	char path[128];
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		fifo_path(fx, names[i], path, sizeof(path));
+		assert_int_equal(lstat(path, &st), 0);
+		assert_true(S_ISFIFO(st.st_mode));
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_int_equal(st.st_uid, geteuid());
+	}
+}
+
+/* IN: what a writer writes is the next transfer; writers come and go. */
+static void test_fifo_in_sends_what_is_written_when_it_is_written(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t block[512];
+	char path[128];
+	unsigned kicks;
+	int fd;
+
+	fifo_path(fx, "fifo.in", path, sizeof(path));
+	assert_int_equal(fg_bridge_personality.fill_in(fx->b, fx->fin, block, 512, 1), FG_FILL_NONE);
+	/* The daemon holds the FIFO open: a writer opens it without waiting for a reader. */
+	fd = open(path, O_WRONLY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	kicks = engine.kicks;
+	assert_int_equal(write(fd, "first", 5), 5);
+	pump();
+	assert_true(engine.kicks > kicks);
+	assert_int_equal(fg_bridge_personality.fill_in(fx->b, fx->fin, block, 512, 1), 5);
+	assert_memory_equal(block, "first", 5);
+	/* The writer leaves: no end of file, only nothing to send. */
+	close(fd);
+	pump();
+	assert_int_equal(fg_bridge_personality.fill_in(fx->b, fx->fin, block, 512, 1), FG_FILL_NONE);
+	fd = open(path, O_WRONLY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	kicks = engine.kicks;
+	assert_int_equal(write(fd, "second", 6), 6);
+	close(fd);
+	pump();
+	assert_true(engine.kicks > kicks);
+	assert_int_equal(fg_bridge_personality.fill_in(fx->b, fx->fin, block, 512, 1), 6);
+	assert_memory_equal(block, "second", 6);
+}
+
+/* Reads the FIFO at fd (non-blocking) until n more bytes came, pumping the
+ * bridge when it is empty; checks byte i of the stream against (i / 1024 +
+ * i % 1024) & 0xff, the transfers out_fifo_transfer sends. */
+static void read_fifo_stream(int fd, size_t *at, size_t n)
+{
+	uint8_t buf[4096];
+	size_t end = *at + n;
+	int idle = 0;
+
+	while (*at < end) {
+		size_t want = end - *at < sizeof(buf) ? end - *at : sizeof(buf);
+		ssize_t r = read(fd, buf, want);
+
+		if (r <= 0) {
+			assert_true(r < 0 && errno == EAGAIN);
+			assert_true(idle++ < 100);
+			pump();
+			continue;
+		}
+		idle = 0;
+		for (ssize_t i = 0; i < r; i++, (*at)++)
+			if (buf[i] != (uint8_t)(*at / 1024 + *at % 1024))
+				fail_msg("stream byte %zu: 0x%02x", *at, buf[i]);
+	}
+}
+
+static void out_fifo_transfer(struct fixture *fx, unsigned k)
+{
+	uint8_t buf[1024];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(k + i);
+	fg_bridge_personality.consume_out(fx->b, fx->fout, buf, sizeof(buf));
+}
+
+/* OUT: a reader that is slow, or absent, holds the endpoint; nothing is lost. */
+static void test_fifo_out_holds_while_the_reader_is_slow_and_loses_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned sent = 0;
+	size_t at = 0;
+	char path[128];
+	uint8_t junk;
+	int fd;
+
+	/* No reader: the pipe takes what it can, then the endpoint is held. */
+	while (!engine.held[5] && sent < 10000)
+		out_fifo_transfer(fx, sent++);
+	assert_true(engine.held[5]);
+	assert_true(sent < 10000);
+	/* What was in flight (the queue depth) still completes, kept. */
+	out_fifo_transfer(fx, sent++);
+	out_fifo_transfer(fx, sent++);
+	fifo_path(fx, "fifo.out", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	read_fifo_stream(fd, &at, 10000);
+	/* That reader leaves; the next one goes on where it stopped. */
+	close(fd);
+	pump();
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	read_fifo_stream(fd, &at, (size_t)sent * 1024 - at);
+	pump();
+	assert_false(engine.held[5]);
+	assert_int_equal(read(fd, &junk, 1), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* Released: the next transfer goes straight through. */
+	out_fifo_transfer(fx, sent++);
+	assert_false(engine.held[5]);
+	read_fifo_stream(fd, &at, 1024);
+	close(fd);
+}
+
 static void check_refused(const char *options, const char *what)
 {
 	char text[2048], err[512];
@@ -617,7 +752,10 @@ static void test_bad_options_are_refused_with_file_and_line(void **state)
 	check_refused("mode = \"0060\";", "owner's write bit");
 	check_refused("control = \"../x\";", "plain file name");
 	check_refused("runtime_dir = \"run\";", "absolute path");
-	check_refused("ep_in = \"fifo:x\";", "is not \"seqpacket:...\" or \"pty:...\"");
+	check_refused("ep_in = \"file:x\";", "is not \"seqpacket:...\", \"pty:...\" or \"fifo:...\"");
+	check_refused("ep_in = \"fifo:x\"; ep_in2 = \"fifo:x\";", "a FIFO carries one direction");
+	check_refused("ep_in = \"fifo:x\"; ep_in2 = \"pty:x\";", "another kind");
+	check_refused("ep_in = \"fifo:../x\";", "plain file name");
 	check_refused("ep_in = \"pty:x\"; ep_in2 = \"pty:x\";", "already carries an IN");
 	check_refused("ep_in = \"pty:x\"; ep_in2 = \"seqpacket:x\";", "another kind");
 	check_refused("answers = \"c1 01 * * ->\";", "entry 1: expected");
@@ -852,6 +990,9 @@ int main(void)
 		T(test_out_holds_while_the_program_does_not_read),
 		T(test_second_data_client_is_refused),
 		T(test_pty_carries_bytes_both_ways),
+		T(test_fifos_are_made_with_the_description_mode),
+		T(test_fifo_in_sends_what_is_written_when_it_is_written),
+		T(test_fifo_out_holds_while_the_reader_is_slow_and_loses_nothing),
 		cmocka_unit_test(test_bad_options_are_refused_with_file_and_line),
 		cmocka_unit_test(test_answers_parser_takes_what_the_readme_shows),
 		cmocka_unit_test(test_python_vendor_device),

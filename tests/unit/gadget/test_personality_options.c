@@ -85,11 +85,14 @@ static void unknown_option_is_refused_with_its_line(void **state)
 	expect_refused("zero", "colour = \"red\";",
 		       ":4: options: 'zero' has no option 'colour' (known: pattern)");
 	/* A prefix entry ("ep_*") takes any key it starts, each checked as its kind. */
-	expect_refused("bridge", "ep_i = \"fifo:x\";",
-		       ":4: options: ep_i 'fifo:x' is not \"seqpacket:...\" or \"pty:...\"");
+	expect_refused("bridge", "ep_i = \"file:x\";",
+		       ":4: options: ep_i 'file:x' is not \"seqpacket:...\", \"pty:...\" or "
+		       "\"fifo:...\"");
 	expect_refused("bridge", "ep_ = \"pty:x\";", ":4: options: 'bridge' has no option 'ep_'");
 	expect_refused("bridge", "ep_j = \"pty:x\";", ":4: options: ep_j: the function has no "
 		       "endpoint 'j'");
+	expect_refused("bridge", "ep_i = \"fifo:x\";", ":4: options: ep_i: i: an iso endpoint "
+		       "needs transfers, not a byte stream: use seqpacket");
 	expect_refused("bridge", "ep_i = \"pty:x\";", ":4: options: ep_i: i: an iso endpoint "
 		       "needs transfers, not a byte stream: use seqpacket");
 }

@@ -299,3 +299,74 @@ fi
 br_down
 say "  vendor device took $(elapsed "$t0") s"
 detail <"$BR_LOG"
+
+# ---- FIFO endpoints ---------------------------------------------------------
+# The cp210x description with its serial data on two FIFOs instead of the
+# PTY (ep_tx: the board writes, the host reads; ep_rx: the other way): the
+# daemon makes them in the runtime directory with the description's mode
+# and holds both ends, so readers and writers come and go.
+section "bridge: FIFO endpoints (bridge-cp210x.conf with ep_tx/ep_rx on FIFOs)"
+GZ_VID=10c4
+GZ_PID=ea60
+FIFO_TX=$BR_DIR/cp210x-tx
+FIFO_RX=$BR_DIR/cp210x-rx
+sed -e 's|ep_tx = "pty:cp210x-tty";|ep_tx = "fifo:cp210x-tx";|' \
+	-e 's|ep_rx = "pty:cp210x-tty";|ep_rx = "fifo:cp210x-rx";|' \
+	/descriptors/bridge-cp210x.conf >/tmp/bridge-fifo.conf
+t0=$(uptime_s)
+: >"$BR_LOG"
+if ! grep -q '"fifo:cp210x-tx"' /tmp/bridge-fifo.conf || ! grep -q '"fifo:cp210x-rx"' /tmp/bridge-fifo.conf; then
+	fail bridge/fifo-made "bridge-cp210x.conf no longer has the ep_tx/ep_rx lines this test rewrites"
+elif br_up /tmp/bridge-fifo.conf cp210x "ffsgadget bridge cp210x fifo" && wait_for 10 tty_ready; then
+	check bridge/fifo-made "$(ls -l "$FIFO_TX" "$FIFO_RX" 2>&1 | tr '\n' ';')" \
+		eval '[ -p "$FIFO_TX" ] && [ -p "$FIFO_RX" ] &&
+			[ "$(stat -c %a "$FIFO_TX") $(stat -c %a "$FIFO_RX")" = "600 600" ]'
+	# A program for the line settings, so that stty's requests are answered.
+	peer_start || fail bridge/fifo-control "$(tr '\n' ';' <"$BR_PEER_LOG")"
+	exec 7<>/dev/ttyUSB0
+	stty -F /dev/ttyUSB0 raw -echo clocal
+	crosses bridge/fifo-1MiB-host-to-board /dev/ttyUSB0 "$FIFO_RX"
+	# Board to host by two writers, one after the other: the first one
+	# leaving is no end of the stream.
+	head -c 1048576 /dev/urandom >/tmp/br.src
+	rm -f /tmp/br.dst
+	head -c 1048576 </dev/ttyUSB0 >/tmp/br.dst &
+	rpid=$!
+	sleep 0.5
+	head -c 400000 /tmp/br.src >"$FIFO_TX"
+	sleep 0.2
+	tail -c +400001 /tmp/br.src >"$FIFO_TX"
+	wait_for 120 eval '[ "$(wc -c </tmp/br.dst)" -ge 1048576 ]'
+	kill "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	check bridge/fifo-1MiB-board-to-host \
+		"$(wc -c </tmp/br.dst) bytes; $(cmp /tmp/br.src /tmp/br.dst 2>&1 | head -n 1)" \
+		cmp -s /tmp/br.src /tmp/br.dst
+	# Host to board with the reader replaced mid-stream: every byte reaches
+	# one of the two readers, in order.
+	head -c 1048576 /dev/urandom >/tmp/br.src
+	rm -f /tmp/br.part1 /tmp/br.part2
+	(dd bs=1 count=300000 <"$FIFO_RX" >/tmp/br.part1 2>/dev/null &&
+		head -c 748576 <"$FIFO_RX" >/tmp/br.part2) &
+	rpid=$!
+	sleep 0.5
+	cat /tmp/br.src >/dev/ttyUSB0
+	wait_for 120 eval '[ "$(cat /tmp/br.part1 /tmp/br.part2 2>/dev/null | wc -c)" -ge 1048576 ]'
+	kill "$rpid" 2>/dev/null
+	wait "$rpid" 2>/dev/null
+	cat /tmp/br.part1 /tmp/br.part2 >/tmp/br.dst 2>/dev/null
+	check bridge/fifo-reader-restart-loses-nothing \
+		"$(wc -c </tmp/br.dst) bytes; $(cmp /tmp/br.src /tmp/br.dst 2>&1 | head -n 1)" \
+		cmp -s /tmp/br.src /tmp/br.dst
+	exec 7>&-
+	check bridge/fifo-enumerated-after "ttyUSB0 gone or the daemon exited" \
+		eval 'tty_ready && br_alive'
+	grep 'FIFO' "$BR_LOG" | sed 's/^/  daemon: /'
+else
+	fail bridge/fifo-made "no /dev/ttyUSB0 from cp210x with FIFO endpoints"
+fi
+br_down
+check bridge/fifo-removed "FIFOs left behind: $(ls "$BR_DIR" 2>&1 | tr '\n' ' ')" \
+	eval '[ ! -e "$FIFO_TX" ] && [ ! -e "$FIFO_RX" ]'
+say "  FIFO endpoints took $(elapsed "$t0") s"
+detail <"$BR_LOG"
