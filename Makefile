@@ -226,7 +226,7 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(DAEMON) $(HOST_TOOL) $(BRIDGEPEER) $(BUILD)/libffsgadget.a
 	@sh tests/vm/run.sh bench
-	@sh tests/bench/iso-instructions.sh $(BUILD)
+	@case " $${FFS_BENCH:-iso} " in *" iso "*) sh tests/bench/iso-instructions.sh $(BUILD) ;; esac
 
 # Every board architecture built (cross.mk), then run under qemu-user against
 # the native build: make test-cross. The Gadget Zero VM test on Debian's arm64
