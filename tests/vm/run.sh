@@ -28,7 +28,7 @@
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BENCH (bench only: the sections to run, of "kernel ffs bridge peers
-# iso"; default all; "bridge" brings Gadget Zero's figures for its ratio),
+# iso"; default all),
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_SUITE=trixie boots that Debian suite's kernel (Debian 13: 6.12) with the
 # same binaries; logs in build/vm-trixie/ (fetch.sh, dummy-hcd-iso.sh).
