@@ -25,6 +25,7 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->info.desc = desc;
+	s->in = fg_ep_is_in(desc);
 	s->info.index = index;
 	s->info.address = desc->address;
 	s->info.maxpacket = desc->maxpacket[FG_HS] ? desc->maxpacket[FG_HS] : desc->maxpacket[FG_FS];
@@ -90,7 +91,7 @@ static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
 
 	if (cap > s->buffer_size)
 		cap = s->buffer_size;
-	if (fg_ep_is_in(s->info.desc)) {
+	if (s->in) {
 		size_t len = cap;
 
 		if (p->fill_in) {
@@ -103,14 +104,22 @@ static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
 				len = cap;
 		}
 		r->generation = s->generation;
-		r->len = len;
-		io_prep_pwrite(&r->iocb, s->fd, r->buf, len, 0);
-	} else {
-		r->len = cap;
-		io_prep_pread(&r->iocb, s->fd, r->buf, cap, 0);
+		cap = len;
 	}
-	io_set_eventfd(&r->iocb, resfd);
-	r->iocb.data = r;
+	/*
+	 * The kernel only reads an iocb (and writes its aio_key, always 0): one
+	 * prepared for the same length goes back in as it is.
+	 */
+	if (!r->iocb_ready || r->len != cap) {
+		if (s->in)
+			io_prep_pwrite(&r->iocb, s->fd, r->buf, cap, 0);
+		else
+			io_prep_pread(&r->iocb, s->fd, r->buf, cap, 0);
+		io_set_eventfd(&r->iocb, resfd);
+		r->iocb.data = r;
+		r->len = cap;
+		r->iocb_ready = true;
+	}
 	return true;
 }
 
@@ -123,7 +132,7 @@ int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
 	while (s->enabled && !s->held && more && s->idle_count) {
 		int n = 0, done = 0;
 
-		if (p->fill_in && fg_ep_is_in(s->info.desc))
+		if (p->fill_in && s->in)
 			s->info.now_ns = fg_now_ns();
 
 		while ((unsigned)n < s->idle_count && n < SUBMIT_BATCH) {
@@ -239,20 +248,25 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 	r->in_flight = false;
 	s->in_flight--;
 	s->idle[s->idle_count++] = r->index;
-	if (fg_ep_is_in(s->info.desc) && p->complete_in)
-		p->complete_in(pstate, &s->info, r->len, res);
-	/* Cancels took no interval on the bus; errors (-EXDEV, -EOVERFLOW) did. */
-	if (res != -ESHUTDOWN && res != -ECONNRESET && res != -EAGAIN)
-		s->taken_in_reap++;
 	if (res >= 0) {
+		s->taken_in_reap++;
 		s->stats.ep.bytes += (uint64_t)res;
 		s->stats.ep.transfers++;
 		if ((size_t)res < r->len)
 			s->stats.ep.short_transfers++;
-		if (!fg_ep_is_in(s->info.desc) && p->consume_out)
+		if (s->in) {
+			if (p->complete_in)
+				p->complete_in(pstate, &s->info, r->len, res);
+		} else if (p->consume_out) {
 			p->consume_out(pstate, &s->info, r->buf, (size_t)res);
+		}
 		return;
 	}
+	if (s->in && p->complete_in)
+		p->complete_in(pstate, &s->info, r->len, res);
+	/* Cancels took no interval on the bus; errors (-EXDEV, -EOVERFLOW) did. */
+	if (res != -ESHUTDOWN && res != -ECONNRESET && res != -EAGAIN)
+		s->taken_in_reap++;
 	if (res == -ESHUTDOWN || res == -ECONNRESET) {
 		s->stats.cancelled++;
 		return;

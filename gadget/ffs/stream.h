@@ -79,11 +79,13 @@ struct fg_request {
 	unsigned generation;       /* stream generation whose data the buffer holds */
 	unsigned index;            /* in stream->reqs */
 	bool in_flight;
+	bool iocb_ready;           /* iocb prepared for len bytes: resubmitted as it is */
 };
 
 struct fg_stream {
 	int fd;                    /* the FunctionFS epN file */
 	struct fg_ep_info info;
+	bool in;                   /* fg_ep_is_in(info.desc), asked once per packet otherwise */
 	/*
 	 * The bEndpointAddress the UDC assigned, which the host sees
 	 * (FUNCTIONFS_ENDPOINT_DESC at enable; 0 before): the description's

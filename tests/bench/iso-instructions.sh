@@ -20,7 +20,7 @@ $cc -O2 -g -std=c11 -D_GNU_SOURCE -Igadget -o "$build/bench/iso_hotpath" \
 	$(pkg-config --libs libconfig) $(pkg-config --libs libsystemd 2>/dev/null || true) -laio
 
 count() {   # DESCRIPTION PACKETS DIRECTION -> instructions
-	valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null --toggle-collect=host_sends --collect-atstart=yes \
 		"$build/bench/iso_hotpath" "$1" "$2" "$3" 2>&1 >/dev/null |
 		sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }

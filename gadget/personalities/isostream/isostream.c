@@ -220,6 +220,7 @@ struct isostream {
 	const struct fg_model *m;
 	struct fg_engine *e;
 	long in_index, out_index;       /* FunctionFS ep index - 1, or -1 */
+	uint32_t iso_mask[2];           /* [is IN]: bit i set when endpoint i is iso */
 
 	enum source_kind source;
 	char source_path[256];          /* "" = stdin */
@@ -291,6 +292,7 @@ static int iso_create(const struct fg_model *m, void **state, char *err, size_t 
 
 		if (ep->type != FG_EP_ISO)
 			continue;
+		s->iso_mask[fg_ep_is_in(ep)] |= UINT32_C(1) << i;
 		if (fg_ep_is_in(ep) && s->in_index < 0)
 			s->in_index = (long)i;
 		else if (!fg_ep_is_in(ep) && s->out_index < 0)
@@ -320,14 +322,10 @@ static void iso_destroy(void *state)
 	free(s);
 }
 
+/* One test per packet: the masks are made at create from the model's endpoints. */
 static bool is_iso_ep(const struct isostream *s, size_t index, bool in)
 {
-	const struct fg_endpoint *ep;
-
-	if (index >= s->m->endpoint_count)
-		return false;
-	ep = &s->m->endpoints[index];
-	return ep->type == FG_EP_ISO && fg_ep_is_in(ep) == in;
+	return index < FG_MAX_ENDPOINTS && (s->iso_mask[in] >> index & 1);
 }
 
 /* ---- sources ---- */

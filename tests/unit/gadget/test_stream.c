@@ -42,6 +42,7 @@ static void setup_stream(struct fixture *f, uint8_t address)
 	f->ep.address = address;
 	f->ep.type = FG_EP_BULK;
 	f->s.info.desc = &f->ep;
+	f->s.in = (address & 0x80) != 0;
 	f->s.enabled = true;
 	f->s.depth = 1;
 	f->s.reqs = &f->r;
