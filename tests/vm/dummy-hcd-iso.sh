@@ -1,5 +1,6 @@
 #!/bin/bash
-# Builds dummy_hcd with isochronous transfers (the project's change,
+# Builds dummy_hcd with isochronous transfers and scatterlist requests
+# (sg_supported, which FunctionFS DMABUF needs; the project's change,
 # dummy_hcd-iso.patch, applied to Debian's linux-source dummy_hcd.c) against
 # linux-headers-<kver> from Debian, and puts it in the kernel cache's modroot
 # IN PLACE OF the stock module: the guest's "modprobe dummy_hcd" loads it,
