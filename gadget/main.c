@@ -57,6 +57,9 @@ static void usage(FILE *out)
 		"  --cpu N                pin the daemon to CPU N\n"
 		"  --realtime-required    refuse to run when any of it is refused (default: go on,\n"
 		"                         saying which permission is missing)\n"
+		"  --dmabuf               bulk endpoints on FunctionFS DMABUF (udmabuf buffers) where\n"
+		"                         the kernel, the UDC and the personality allow it, else AIO;\n"
+		"                         the log says which path each endpoint took\n"
 		"  -v, --verbose          debug messages\n");
 }
 
@@ -238,7 +241,7 @@ static int parse_uint(const char *s, const char *what, unsigned *out)
  */
 static int fit_alts_to_kernel(struct fg_model *m)
 {
-	struct fg_ffs_get_alt_probe probe;
+	struct fg_ffs_probe probe;
 	const struct fg_alt *over;
 	char alts[200], how[160];
 	uint8_t iface;
@@ -247,7 +250,7 @@ static int fit_alts_to_kernel(struct fg_model *m)
 	    !fg_ffs_alt_over_limit(m, &iface))
 		return 0;
 	fg_ffs_probe_get_alt(FG_KALLSYMS, &probe);
-	fg_ffs_get_alt_explain(&probe, how, sizeof(how));
+	fg_ffs_probe_explain(&probe, how, sizeof(how));
 	if (probe.answer == FG_FFS_FEATURE_ABSENT) {
 		fg_ffs_fold_alts(m);
 		fg_warn("%s: endpoints in %s, but this kernel's FunctionFS has no get_alt (%s), "
@@ -277,6 +280,7 @@ static int cmd_run(int argc, char **argv)
 		{ "realtime", required_argument, NULL, 'R' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "realtime-required", no_argument, NULL, 'Q' },
+		{ "dmabuf", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -301,6 +305,7 @@ static int cmd_run(int argc, char **argv)
 				return 2;
 			break;
 		case 'r': o.ready_file = optarg; break;
+		case 'D': o.dmabuf = true; break;
 		case 't':
 			if (parse_uint(optarg, "--seconds", &o.run_seconds) < 0)
 				return 2;

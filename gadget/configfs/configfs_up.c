@@ -548,23 +548,30 @@ static const char *description_for(const struct fg_up_options *o, const struct f
 }
 
 /*
- * The endpoints whose address the UDC changed, from the daemon's ready file
- * (engine.h: "endpoint NAME 0xDESCRIBED 0xASSIGNED" lines after the PID).
+ * The endpoints whose address the UDC changed, and with --dmabuf the path
+ * each took, from the daemon's ready file (engine.h: "endpoint NAME
+ * 0xDESCRIBED 0xASSIGNED[ PATH]" lines after the PID).
  */
 static void print_moved_endpoints(const char *ready_file)
 {
 	int fd = fg_open_regular(ready_file);
 	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	char line[256], name[64];
+	char line[256], name[64], path[16];
 	unsigned described, assigned;
 
 	if (fd >= 0 && !f)
 		close(fd);
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "endpoint %63s 0x%x 0x%x", name, &described, &assigned) == 3 &&
-		    described != assigned)
+	while (f && fgets(line, sizeof(line), f)) {
+		int n = sscanf(line, "endpoint %63s 0x%x 0x%x %15s", name, &described, &assigned,
+			       path);
+
+		if (n >= 3 && described != assigned)
 			printf("\n    endpoint %s: 0x%02x in the description, 0x%02x on the bus",
 			       name, described & 0xffu, assigned & 0xffu);
+		if (n == 4 && (strcmp(path, "dmabuf") == 0 || strcmp(path, "aio") == 0))
+			printf("\n    endpoint %s: %s", name,
+			       path[0] == 'd' ? "DMABUF" : "AIO");
+	}
 	if (f)
 		fclose(f);
 }

@@ -25,6 +25,7 @@
 #include "configfs/configfs.h"
 #include "configfs/scheme.h"
 #include "description/description.h"
+#include "ffs/dmabuf.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/ffs_features.h"
 #include "personalities/personalities.h"
@@ -35,7 +36,8 @@ struct doctor {
 	char release[128];
 	unsigned major, minor;
 	bool root;
-	struct fg_ffs_get_alt_probe get_alt;
+	struct fg_ffs_probe get_alt;
+	bool dmabuf_kernel;         /* f_fs has the DMABUF ioctls (probed) */
 };
 
 static void ok(const char *what, const char *detail)
@@ -151,7 +153,7 @@ static bool has_get_alt(const struct doctor *d, char *how, size_t size)
 	char why[160];
 	bool by_version = d->major > 6 || (d->major == 6 && d->minor >= 10);
 
-	fg_ffs_get_alt_explain(&d->get_alt, why, sizeof(why));
+	fg_ffs_probe_explain(&d->get_alt, why, sizeof(why));
 	if (d->get_alt.answer != FG_FFS_FEATURE_UNKNOWN) {
 		snprintf(how, size, "%s", why);
 		return d->get_alt.answer == FG_FFS_FEATURE_PRESENT;
@@ -215,6 +217,38 @@ static void check_dfu(struct doctor *d)
 		     "functional descriptor before it");
 }
 
+/*
+ * DMABUF: the kernel's part is probed (kallsyms, as get_alt), /dev/udmabuf
+ * is looked at; the UDC's part (sg_supported) is invisible from user space
+ * until a buffer is attached to a bound function, which the daemon does
+ * with --dmabuf.  All optional: warnings, never missing.
+ */
+static void check_dmabuf(struct doctor *d)
+{
+	struct fg_ffs_probe probe;
+	char detail[400], how[300];
+
+	fg_ffs_probe_dmabuf(FG_KALLSYMS, &probe);
+	fg_ffs_probe_explain(&probe, how, sizeof(how));
+	d->dmabuf_kernel = probe.answer == FG_FFS_FEATURE_PRESENT;
+	snprintf(detail, sizeof(detail), "%s (%s)",
+		 d->dmabuf_kernel ? "yes" : probe.answer == FG_FFS_FEATURE_ABSENT ? "no" : "unknown",
+		 how);
+	if (d->dmabuf_kernel)
+		ok("FunctionFS DMABUF", detail);
+	else
+		warn(d, "FunctionFS DMABUF", detail,
+		     "run --dmabuf stays on AIO: the DMABUF ioctls are in Linux 6.9 and later");
+	if (access(FG_UDMABUF_DEV, R_OK | W_OK) == 0) {
+		ok("udmabuf", FG_UDMABUF_DEV " usable by this user");
+	} else {
+		snprintf(detail, sizeof(detail), FG_UDMABUF_DEV ": %s", strerror(errno));
+		warn(d, "udmabuf", detail,
+		     errno == ENOENT ? "DMABUF buffers come from it: a kernel with CONFIG_UDMABUF"
+				     : "the daemon's user needs read-write access (a udev rule)");
+	}
+}
+
 static void check_udcs(struct doctor *d)
 {
 	struct fg_udc u[FG_UDC_MAX];
@@ -238,6 +272,8 @@ static void check_udcs(struct doctor *d)
 			 u[i].state[0] ? u[i].state : "unknown",
 			 u[i].gadget[0] ? ", used by " : ", free", u[i].gadget);
 		ok(u[i].name, detail);
+		if (d->dmabuf_kernel)
+			printf("           DMABUF: %s\n", fg_dmabuf_udc_note(u[i].driver));
 		if (fg_board_detect(fg_boards_dir(NULL, NULL, dir, sizeof(dir)), u[i].name,
 				    u[i].driver, model, &b) == 1) {
 			snprintf(detail, sizeof(detail), "%s: %u endpoints (%u IN, %u OUT)", b.name,
@@ -469,6 +505,7 @@ int fg_cmd_doctor(int argc, char **argv)
 		d.major = d.minor = 0;
 	check_kernel(&d);
 	check_dfu(&d);
+	check_dmabuf(&d);
 	check_udcs(&d);
 	for (int i = 1; i < argc; i++)
 		check_argument(&d, argv[i]);

@@ -24,12 +24,14 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/sysfile.h"
+#include "ffs/dmabuf.h"
 #include "ffs/ep0.h"
 #include "ffs/ffs_blobs.h"
 #include "ffs/ffs_features.h"
 #include "ffs/ffs_speed.h"
 #include "ffs/realtime.h"
 #include "ffs/stream.h"
+#include "ffs/watch.h"
 
 #define REAP_BATCH 64
 
@@ -41,13 +43,6 @@
  */
 #define RETRY_FIRST_MS 10
 #define RETRY_MAX_MS 1000
-
-/* One readable fd and who handles it. */
-struct fg_watch {
-	int fd;
-	void (*ready)(void *ctx, int fd);
-	void *ctx;
-};
 
 /* The engine's own five sources, then the personality's. */
 #define ENGINE_WATCHES (5 + FG_MAX_WATCHES)
@@ -69,6 +64,8 @@ struct fg_engine {
 	io_context_t aio;
 	bool aio_ready;
 	bool reaping;               /* inside engine_reap: a kick from a hook only submits */
+	int udmabuf_fd;             /* /dev/udmabuf, opened at the first DMABUF attempt */
+	bool dmabuf_tried;          /* since the last BIND: the next ENABLE attaches */
 
 	struct fg_ep0 ep0;
 	struct fg_stream streams[FG_MAX_ENDPOINTS];
@@ -250,6 +247,69 @@ static bool stream_learn_speed(struct fg_stream *s, int udc_speed)
 	return moved;
 }
 
+static void on_dmabuf_ready(void *request, int fd);
+static int engine_write_ready(struct fg_engine *e);
+
+/*
+ * At the first ENABLE after a BIND (ATTACH needs a bound gadget), with
+ * --dmabuf: each eligible stream attaches its buffers (again, after an
+ * earlier bind), or stays on AIO.
+ * Either way the log says which path each endpoint took and why.
+ */
+static void engine_try_dmabuf(struct fg_engine *e)
+{
+	int open_err = 0;
+	bool changed = false;
+
+	if (!e->opt->dmabuf || e->dmabuf_tried)
+		return;
+	e->dmabuf_tried = true;
+	for (size_t i = 0; i < e->stream_count; i++) {
+		struct fg_stream *s = &e->streams[i];
+		const char *not = fg_stream_dmabuf_ineligible(e->pers, s->info.desc);
+		const char *why;
+		bool expected;
+		int rc;
+
+		/*
+		 * Attached at an earlier bind, perhaps to another UDC (an
+		 * attachment names the UDC's device): attach again.  Only now,
+		 * bound: 6.12's f_fs dereferences the gadget in DETACH, which
+		 * oopses while unbound (seen in the VM).
+		 */
+		if (s->path == FG_PATH_DMABUF)
+			fg_stream_dmabuf_detach(s, e->pers, e->pstate);
+		if (not) {
+			fg_info("endpoint '%s': AIO (DMABUF: %s)", s->info.desc->name, not);
+			continue;
+		}
+		/* The kernel first: a kernel without DMABUF may lack udmabuf too (6.1). */
+		rc = fg_dmabuf_probe(s->fd);
+		if (rc == 0 && e->udmabuf_fd < 0 && !open_err) {
+			e->udmabuf_fd = open(FG_UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+			if (e->udmabuf_fd < 0)
+				open_err = -errno;
+		}
+		if (rc == 0)
+			rc = open_err ? open_err :
+			     fg_stream_dmabuf_attach(s, e->udmabuf_fd, e->epoll_fd, e,
+						     on_dmabuf_ready);
+		if (rc == 0) {
+			changed = true;
+			fg_info("endpoint '%s': DMABUF (%u udmabuf buffers of %zu bytes attached)",
+				s->info.desc->name, s->depth, s->buffer_size);
+			continue;
+		}
+		why = fg_dmabuf_refusal(rc, &expected);
+		if (expected)
+			fg_info("endpoint '%s': AIO (DMABUF refused: %s)", s->info.desc->name, why);
+		else
+			fg_warn("endpoint '%s': AIO (DMABUF refused: %s)", s->info.desc->name, why);
+	}
+	if (changed && e->opt->ready_file)
+		(void)engine_write_ready(e);
+}
+
 static void engine_arm_retry(struct fg_engine *e)
 {
 	struct itimerspec it = { 0 };
@@ -289,7 +349,9 @@ static void engine_submit_all(struct fg_engine *e)
 
 	for (size_t i = 0; i < e->stream_count; i++) {
 		struct fg_stream *s = &e->streams[i];
-		int rc = fg_stream_submit_idle(s, e->aio, e->aio_fd, e->pers, e->pstate);
+		int rc = s->path == FG_PATH_DMABUF ?
+			 fg_stream_dmabuf_submit_idle(s, e->pers, e->pstate) :
+			 fg_stream_submit_idle(s, e->aio, e->aio_fd, e->pers, e->pstate);
 
 		engine_note_submit(s, rc);
 		refused |= rc < 0;
@@ -349,6 +411,8 @@ static void engine_enable(struct fg_engine *e)
 	int udc_speed = engine_udc_speed(e);
 	bool moved = false;
 
+	engine_try_dmabuf(e);
+
 	for (size_t i = 0; i < e->stream_count; i++) {
 		struct fg_stream *s = &e->streams[i];
 
@@ -390,9 +454,12 @@ static void engine_handle_event(struct fg_engine *e, enum fg_ep0_event ev)
 	switch (ev) {
 	case FG_EV_BIND:
 		fg_info("bound to a UDC");
+		e->dmabuf_tried = false;
 		break;
 	case FG_EV_UNBIND:
 		engine_disable(e, "unbound from the UDC");
+		/* Attachments stay (no DETACH while unbound): the next ENABLE renews them. */
+		e->dmabuf_tried = false;
 		break;
 	case FG_EV_ENABLE:
 		engine_enable(e);
@@ -460,7 +527,11 @@ static void print_stream_stats(const struct fg_stream *s, double mbps, FILE *out
 	if (s->bus_address && s->bus_address != s->info.desc->address)
 		fprintf(out, " (0x%02x on the bus, 0x%02x described)", s->bus_address,
 			s->info.desc->address);
+	if (s->path == FG_PATH_DMABUF)
+		fprintf(out, " [dmabuf]");
 	fprintf(out, " %.1f MB/s %" PRIu64 " xfers", mbps, st->transfers);
+	if (s->stats.lengthless)
+		fprintf(out, " (%" PRIu64 " of unknown length: DMABUF OUT)", s->stats.lengthless);
 	if (st->short_transfers)
 		fprintf(out, " %" PRIu64 " short", st->short_transfers);
 	if (st->errors)
@@ -632,6 +703,16 @@ int fg_engine_speed(const struct fg_engine *e)
 	return (int)e->streams[0].info.speed;
 }
 
+static void on_dmabuf_ready(void *request, int fd)
+{
+	struct fg_request *r = request;
+	struct fg_engine *e = r->stream->owner;
+
+	(void)fd;
+	if (fg_stream_dmabuf_complete(r, e->pers, e->pstate) == 0)
+		engine_submit_all(e);
+}
+
 static void on_aio_ready(void *ctx, int fd)
 {
 	(void)fd;
@@ -757,10 +838,12 @@ static int engine_write_ready(struct fg_engine *e)
 
 	for (size_t i = 0; i < e->stream_count && n < sizeof(text); i++)
 		if (e->streams[i].bus_address)
-			n += (size_t)snprintf(text + n, sizeof(text) - n, "endpoint %s 0x%02x 0x%02x\n",
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "endpoint %s 0x%02x 0x%02x%s\n",
 					      e->streams[i].info.desc->name,
 					      e->streams[i].info.desc->address,
-					      e->streams[i].bus_address);
+					      e->streams[i].bus_address,
+					      !e->opt->dmabuf ? "" :
+					      e->streams[i].path == FG_PATH_DMABUF ? " dmabuf" : " aio");
 	rc = fg_write_text(e->opt->ready_file, text);
 	if (rc < 0)
 		fg_err("%s: %s", e->opt->ready_file, strerror(-rc));
@@ -788,7 +871,8 @@ static void engine_close(struct fg_engine *e)
 		fg_stream_release(&e->streams[i]);
 	}
 	fg_ep0_release(&e->ep0);
-	int fds[] = { e->epoll_fd, e->timer_fd, e->retry_fd, e->signal_fd, e->aio_fd, e->ep0_fd };
+	int fds[] = { e->epoll_fd, e->timer_fd, e->retry_fd, e->signal_fd, e->aio_fd, e->ep0_fd,
+		      e->udmabuf_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -802,7 +886,7 @@ int fg_engine_run(const struct fg_model *m, const struct fg_personality *p, void
 	struct fg_engine e = {
 		.model = m, .pers = p, .pstate = pstate, .opt = o,
 		.ep0_fd = -1, .aio_fd = -1, .signal_fd = -1, .timer_fd = -1, .retry_fd = -1,
-		.epoll_fd = -1,
+		.epoll_fd = -1, .udmabuf_fd = -1,
 	};
 	struct fg_ep0_io io = { ep0_fd_read, ep0_fd_write, &e.ep0_fd };
 	char ep0_path[PATH_MAX];

@@ -20,7 +20,8 @@ struct fg_engine_options {
 	/*
 	 * Created once the descriptors are accepted: "PID\n"; rewritten at each
 	 * enable with one more line per endpoint the UDC has given an address,
-	 * "endpoint NAME 0xDESCRIBED 0xASSIGNED\n" (ffsgadget status reads them).
+	 * "endpoint NAME 0xDESCRIBED 0xASSIGNED[ PATH]\n" (ffsgadget status reads them;
+	 * PATH, with dmabuf: "dmabuf" or "aio").
 	 */
 	const char *ready_file;
 	enum fg_stats_mode stats;   /* AUTO: a line each interval when stdout is a TTY */
@@ -28,6 +29,14 @@ struct fg_engine_options {
 	unsigned run_seconds;       /* 0: until SIGINT/SIGTERM */
 	/* Real-time mode (ffs/realtime.h), applied once the buffers exist; NULL: none. */
 	const struct fg_realtime *realtime;
+	/*
+	 * Try FunctionFS DMABUF (ffs/dmabuf.h) on the endpoints the personality
+	 * allows (bulk, fg_personality.dmabuf) at the first ENABLE after each
+	 * BIND; an endpoint the kernel or UDC refuses stays on AIO.  The log
+	 * says which path each took, and the ready file's endpoint lines end
+	 * in " dmabuf" or " aio".
+	 */
+	bool dmabuf;
 };
 
 /*

@@ -9,6 +9,11 @@
 #include <string.h>
 
 #define GET_ALT_SYMBOL "ffs_func_get_alt"
+/*
+ * DMABUF (6.9 on): the completion callback of f_fs's DMABUF requests,
+ * stored in each usb_request, so never inlined away.
+ */
+#define DMABUF_SYMBOL "ffs_epfile_dmabuf_io_complete"
 
 /*
  * Callbacks every f_fs since 3.x hands composite through function
@@ -71,7 +76,7 @@ static bool split_line(char *line, const char **name, const char **module)
 	return true;
 }
 
-void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_get_alt_probe *out)
+static void probe_symbol(const char *kallsyms_path, const char *symbol, struct fg_ffs_probe *out)
 {
 	FILE *f = fopen(kallsyms_path, "re");
 	char *line = NULL;
@@ -80,6 +85,7 @@ void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_get_alt_probe
 
 	memset(out, 0, sizeof(*out));
 	out->answer = FG_FFS_FEATURE_UNKNOWN;
+	out->symbol = symbol;
 	if (!f) {
 		out->read_error = -errno;
 		return;
@@ -91,7 +97,7 @@ void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_get_alt_probe
 
 		if (!split_line(line, &name, &module))
 			continue;
-		get_alt = is_symbol(name, GET_ALT_SYMBOL);
+		get_alt = is_symbol(name, symbol);
 		if (!get_alt && !is_marker(name))
 			continue;
 		if (!ffs_seen || get_alt)
@@ -112,8 +118,20 @@ void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_get_alt_probe
 		out->module[0] = '\0';
 }
 
-void fg_ffs_get_alt_explain(const struct fg_ffs_get_alt_probe *p, char *buf, size_t size)
+void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_probe *out)
 {
+	probe_symbol(kallsyms_path, GET_ALT_SYMBOL, out);
+}
+
+void fg_ffs_probe_dmabuf(const char *kallsyms_path, struct fg_ffs_probe *out)
+{
+	probe_symbol(kallsyms_path, DMABUF_SYMBOL, out);
+}
+
+void fg_ffs_probe_explain(const struct fg_ffs_probe *p, char *buf, size_t size)
+{
+	const char *sym = p->symbol ? p->symbol : GET_ALT_SYMBOL;
+
 	char where[80];
 
 	if (p->module[0])
@@ -122,10 +140,10 @@ void fg_ffs_get_alt_explain(const struct fg_ffs_get_alt_probe *p, char *buf, siz
 		snprintf(where, sizeof(where), "built-in FunctionFS");
 	switch (p->answer) {
 	case FG_FFS_FEATURE_PRESENT:
-		snprintf(buf, size, "probed: %s has " GET_ALT_SYMBOL, where);
+		snprintf(buf, size, "probed: %s has %s", where, sym);
 		break;
 	case FG_FFS_FEATURE_ABSENT:
-		snprintf(buf, size, "probed: %s has no " GET_ALT_SYMBOL, where);
+		snprintf(buf, size, "probed: %s has no %s", where, sym);
 		break;
 	case FG_FFS_FEATURE_UNKNOWN:
 	default:

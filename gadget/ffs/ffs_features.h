@@ -26,8 +26,9 @@ enum fg_ffs_feature_answer {
 	FG_FFS_FEATURE_PRESENT,
 };
 
-struct fg_ffs_get_alt_probe {
+struct fg_ffs_probe {
 	enum fg_ffs_feature_answer answer;
+	const char *symbol;         /* what was looked for */
 	/* Where FunctionFS's symbols were found: a module name, or "" for built in. */
 	char module[64];
 	/* UNKNOWN only: the negative errno of opening or reading kallsyms, else 0. */
@@ -39,13 +40,20 @@ struct fg_ffs_get_alt_probe {
  * (FG_KALLSYMS, or a fake one).  Never fails: what could not be read
  * makes the answer UNKNOWN.
  */
-void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_get_alt_probe *out);
+void fg_ffs_probe_get_alt(const char *kallsyms_path, struct fg_ffs_probe *out);
+
+/*
+ * The same for FunctionFS DMABUF (FUNCTIONFS_DMABUF_*, mainline 6.9): f_fs's
+ * ffs_epfile_dmabuf_io_complete.  The UDC's part (sg_supported) shows only
+ * when the daemon attaches a buffer (ffs/dmabuf.h).
+ */
+void fg_ffs_probe_dmabuf(const char *kallsyms_path, struct fg_ffs_probe *out);
 
 /*
  * How the answer was found, for people: "probed: usb_f_fs has no
  * ffs_func_get_alt", or for UNKNOWN why nothing was probed.
  */
-void fg_ffs_get_alt_explain(const struct fg_ffs_get_alt_probe *p, char *buf, size_t size);
+void fg_ffs_probe_explain(const struct fg_ffs_probe *p, char *buf, size_t size);
 
 /*
  * The alt settings other than 0 that hold endpoints, which only a kernel

@@ -192,6 +192,14 @@ struct fg_personality {
 	int (*start)(void *state, struct fg_engine *e);
 	void (*stop)(void *state);
 	void (*event)(void *state, enum fg_ep0_event ev);
+	/*
+	 * The bulk endpoints may run on DMABUF (ffs/dmabuf.h, engine option
+	 * dmabuf): fill_in writes the buffer only when refill is set (the
+	 * buffer is a mapping that keeps what was written), and OUT data may
+	 * go unread: on DMABUF consume_out is not called, since the kernel
+	 * tells no length (a sink that only counts or discards).
+	 */
+	bool dmabuf;
 };
 
 /*

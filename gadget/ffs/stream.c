@@ -24,6 +24,7 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
+	s->epoll_fd = -1;
 	s->info.desc = desc;
 	s->in = fg_ep_is_in(desc);
 	s->info.index = index;
@@ -52,6 +53,11 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 		return -ENOMEM;
 	}
 	s->idle_count = s->depth;
+	/* Before any allocation can fail: release closes only what is set. */
+	for (unsigned i = 0; i < s->depth; i++) {
+		s->reqs[i].sync_fd = -1;
+		fg_dmabuf_clear(&s->reqs[i].dmabuf);
+	}
 	for (unsigned i = 0; i < s->depth; i++) {
 		struct fg_request *r = &s->reqs[i];
 		void *buf;
@@ -62,6 +68,7 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 		}
 		memset(buf, 0, size);
 		r->buf = buf;
+		r->aio_buf = buf;
 		r->stream = s;
 		r->index = i;
 		s->idle[i] = s->depth - 1 - i;   /* request 0 on top: the first batch goes in order */
@@ -74,8 +81,15 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 void fg_stream_release(struct fg_stream *s)
 {
 	if (s->reqs) {
-		for (unsigned i = 0; i < s->depth; i++)
-			free(s->reqs[i].buf);
+		for (unsigned i = 0; i < s->depth; i++) {
+			struct fg_request *r = &s->reqs[i];
+
+			free(r->aio_buf);
+			if (r->sync_fd >= 0)
+				close(r->sync_fd);
+			if (r->dmabuf.map)
+				fg_dmabuf_release(&r->dmabuf);
+		}
 	}
 	free(s->reqs);
 	free(s->idle);
@@ -83,9 +97,12 @@ void fg_stream_release(struct fg_stream *s)
 	s->idle = NULL;
 }
 
-/* Readies r for submission; false when the personality has nothing to send. */
-static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
-			   const struct fg_personality *p, void *pstate)
+/*
+ * The length r carries next (*next_len): for IN what fill_in gave (false:
+ * nothing to send), for OUT the read's size.
+ */
+bool fg_stream_fill(struct fg_stream *s, struct fg_request *r, const struct fg_personality *p,
+		    void *pstate, size_t *next_len)
 {
 	size_t cap = s->info.transfer_size;
 
@@ -106,6 +123,18 @@ static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
 		r->generation = s->generation;
 		cap = len;
 	}
+	*next_len = cap;
+	return true;
+}
+
+/* Readies r for submission; false when the personality has nothing to send. */
+static bool stream_prepare(struct fg_stream *s, struct fg_request *r, int resfd,
+			   const struct fg_personality *p, void *pstate)
+{
+	size_t cap;
+
+	if (!fg_stream_fill(s, r, p, pstate, &cap))
+		return false;
 	/*
 	 * The kernel only reads an iocb (and writes its aio_key, always 0): one
 	 * prepared for the same length goes back in as it is.
@@ -248,6 +277,12 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 	r->in_flight = false;
 	s->in_flight--;
 	s->idle[s->idle_count++] = r->index;
+	if (res >= 0 && s->path == FG_PATH_DMABUF && !s->in) {
+		s->taken_in_reap++;
+		s->stats.ep.transfers++;
+		s->stats.lengthless++;
+		return;
+	}
 	if (res >= 0) {
 		s->taken_in_reap++;
 		s->stats.ep.bytes += (uint64_t)res;
@@ -268,6 +303,13 @@ void fg_stream_complete(struct fg_request *r, long res, const struct fg_personal
 	if (res != -ESHUTDOWN && res != -ECONNRESET && res != -EAGAIN)
 		s->taken_in_reap++;
 	if (res == -ESHUTDOWN || res == -ECONNRESET) {
+		/*
+		 * DMABUF: the endpoint is being disabled, perhaps unbound, and a
+		 * TRANSFER on an unbound function oopses (dmabuf.h): none until
+		 * the next ENABLE.  AIO just gets -EAGAIN back.
+		 */
+		if (res == -ESHUTDOWN && s->path == FG_PATH_DMABUF)
+			s->enabled = false;
 		s->stats.cancelled++;
 		return;
 	}

@@ -40,6 +40,16 @@
  * ring went dry after them; a host that pauses while the ring is empty and
  * the personality has nothing to send cannot be told from underruns.
  *
+ * DMABUF path (ffs/dmabuf.h): once the engine attaches a udmabuf per
+ * request (fg_stream_dmabuf_attach), a request goes in flight with
+ * FUNCTIONFS_DMABUF_TRANSFER instead of io_submit, its buf is the buffer's
+ * mapping, and it completes when its dma-buf's fence is signalled (the
+ * engine watches each dma-buf, armed one-shot per transfer).  IN data is
+ * written only when fill_in is told to refill (the mapping keeps it), so
+ * only personalities that refill only then take it (fg_personality.dmabuf).
+ * OUT completions carry no length: counted as lengthless transfers, no
+ * bytes, and consume_out is not called.
+ *
  * Endpoint files are non-blocking: submitting on a disabled endpoint fails
  * at once with -EAGAIN instead of blocking the loop, and the request stays
  * IDLE until the next ENABLE.  Any other refusal (f_fs's -ENOMEM when it
@@ -55,7 +65,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ffs/dmabuf.h"
 #include "ffs/personality.h"
+#include "ffs/watch.h"
 
 struct fg_stream_stats {
 	/*
@@ -67,15 +79,24 @@ struct fg_stream_stats {
 	struct fg_ep_counters ep;
 	uint64_t cancelled;        /* -ESHUTDOWN / -ECONNRESET: disable, reset, unbind */
 	uint64_t submit_failures;  /* io_submit refused (other than disabled) */
+	uint64_t lengthless;       /* DMABUF OUT: completed, the kernel told no length */
 };
+
+/* How an endpoint's requests reach the kernel. */
+enum fg_stream_path { FG_PATH_AIO, FG_PATH_DMABUF };
 
 struct fg_stream;
 
 struct fg_request {
 	struct iocb iocb;
 	struct fg_stream *stream;
-	uint8_t *buf;
+	uint8_t *buf;              /* aio_buf, or dmabuf.map on the DMABUF path */
+	uint8_t *aio_buf;
 	size_t len;                /* bytes asked for in the current submission */
+	/* DMABUF path: the buffer, its watch (ctx: this request), the in-flight fence's sync_file or -1. */
+	struct fg_dmabuf dmabuf;
+	struct fg_watch watch;
+	int sync_fd;
 	unsigned generation;       /* stream generation whose data the buffer holds */
 	unsigned index;            /* in stream->reqs */
 	bool in_flight;
@@ -107,6 +128,9 @@ struct fg_stream {
 	bool enabled;
 	bool held;                 /* OUT: idle requests stay idle (fg_engine_hold) */
 	unsigned generation;       /* bumped on every enable: speed may have changed */
+	enum fg_stream_path path;
+	int epoll_fd;              /* DMABUF: the engine's epoll, where each dma-buf is watched */
+	void *owner;               /* DMABUF: the engine, for the watch callback */
 	struct fg_stream_stats stats;
 	/* stats.submit_failures when the current run of refusals began; 0: none. */
 	uint64_t refused_since;
@@ -130,8 +154,8 @@ int fg_stream_init(struct fg_stream *s, int fd, const struct fg_endpoint *desc, 
 void fg_stream_release(struct fg_stream *s);
 
 /*
- * Puts every idle request in flight: asks the personality for IN data, then
- * one io_submit for the batch.  -EAGAIN from the kernel (endpoint not
+ * Puts every idle request in flight (a stream on the AIO path): asks the
+ * personality for IN data, then one io_submit for the batch.  -EAGAIN from the kernel (endpoint not
  * enabled) leaves the rest idle and is not an error.
  */
 int fg_stream_submit_idle(struct fg_stream *s, io_context_t ctx, int resfd,
@@ -160,6 +184,41 @@ unsigned fg_stream_cancel_in_flight(struct fg_stream *s, io_context_t ctx);
  * stats.ep.idle_intervals.
  */
 void fg_stream_observe(struct fg_stream *s, uint64_t now_ns);
+
+/*
+ * DMABUF (ffs/dmabuf.h).  attach: a udmabuf of buffer_size for every
+ * request, each attached to the endpoint and watched in epoll_fd (ready is
+ * called with the request when its transfer's fence is signalled); the
+ * stream then takes the DMABUF path.  Only with nothing in flight.  On any
+ * refusal everything done is undone, the stream stays on AIO, and the
+ * negative errno of the first refusal is returned.
+ * detach (only while bound, dmabuf.h): back to AIO, buffers detached and
+ * released; requests in flight
+ * are dequeued by the kernel and counted cancelled here (their fences
+ * are not waited for: the kernel keeps the pages until they complete).
+ * complete: the fence of r's transfer was signalled: its status is read
+ * and r completes as fg_stream_complete; 0, or -EINPROGRESS when the fence
+ * is still pending (a stale wakeup: r is armed again).
+ */
+/* NULL when endpoint ep of personality p may take the DMABUF path, else why not. */
+const char *fg_stream_dmabuf_ineligible(const struct fg_personality *p,
+					const struct fg_endpoint *ep);
+int fg_stream_dmabuf_attach(struct fg_stream *s, int udmabuf_fd, int epoll_fd, void *owner,
+			    void (*ready)(void *request, int fd));
+void fg_stream_dmabuf_detach(struct fg_stream *s, const struct fg_personality *p, void *pstate);
+int fg_stream_dmabuf_complete(struct fg_request *r, const struct fg_personality *p,
+			      void *pstate);
+
+/*
+ * For the DMABUF path (stream_dmabuf.c): fill asks the personality for
+ * r's IN data (*next_len: its length; false: nothing to send) or sizes an
+ * OUT read; submit_idle is fg_stream_submit_idle for a stream on the
+ * DMABUF path.
+ */
+bool fg_stream_fill(struct fg_stream *s, struct fg_request *r, const struct fg_personality *p,
+		    void *pstate, size_t *next_len);
+int fg_stream_dmabuf_submit_idle(struct fg_stream *s, const struct fg_personality *p,
+				 void *pstate);
 
 /* Accounts one reaped completion; the request becomes idle. */
 void fg_stream_complete(struct fg_request *r, long res, const struct fg_personality *p,

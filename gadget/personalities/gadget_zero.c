@@ -10,6 +10,9 @@
  *     zeros there whatever its pattern);
  *   - vendor request 0x5b stores up to 4 KiB from the host, 0x5c returns
  *     it: usbtest's control loopback (tests 14 and 21).
+ * With --dmabuf its bulk endpoints may run on DMABUF: the source writes its
+ * pattern once per enable (refill), and the sink then only counts
+ * transfers: the kernel tells no OUT length there, so nothing is checked.
  *
  * Options (description's `options` group):
  *   pattern = "zeros" | "mod63"     default "mod63"
@@ -180,4 +183,5 @@ const struct fg_personality fg_zero_personality = {
 	.fill_in = zero_fill_in,
 	.consume_out = zero_consume_out,
 	.report = zero_report,
+	.dmabuf = true,
 };

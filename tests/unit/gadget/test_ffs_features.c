@@ -45,23 +45,23 @@ static int remove_dir(void **state)
 	return rmdir(dir);
 }
 
-static void probe_text(const char *text, struct fg_ffs_get_alt_probe *p)
+static void probe_text(const char *text, struct fg_ffs_probe *p)
 {
 	tmp_write(path, text);
 	fg_ffs_probe_get_alt(path, p);
 }
 
-static void explains(const struct fg_ffs_get_alt_probe *p, const char *expected)
+static void explains(const struct fg_ffs_probe *p, const char *expected)
 {
 	char buf[200];
 
-	fg_ffs_get_alt_explain(p, buf, sizeof(buf));
+	fg_ffs_probe_explain(p, buf, sizeof(buf));
 	assert_string_equal(buf, expected);
 }
 
 static void present_in_module(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 
 	(void)state;
 	probe_text(KERNEL_NOISE
@@ -76,7 +76,7 @@ static void present_in_module(void **state)
 
 static void present_built_in(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 
 	(void)state;
 	/* Root sees real addresses; a built-in f_fs has no module field. */
@@ -90,7 +90,7 @@ static void present_built_in(void **state)
 
 static void present_with_compiler_suffix(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 
 	(void)state;
 	/* clang LTO renames a promoted static function; it is still that function. */
@@ -101,7 +101,7 @@ static void present_with_compiler_suffix(void **state)
 
 static void absent(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 
 	(void)state;
 	probe_text(KERNEL_NOISE
@@ -120,7 +120,7 @@ static void absent(void **state)
 
 static void unknown_without_functionfs(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 
 	(void)state;
 	/* usb_f_fs not loaded: neither answer can be read from the file. */
@@ -136,7 +136,7 @@ static void unknown_without_functionfs(void **state)
 
 static void unknown_without_file(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 	char missing[160];
 
 	(void)state;
@@ -154,7 +154,7 @@ static void unknown_without_file(void **state)
 
 static void near_miss_names(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 
 	(void)state;
 	probe_text(ZERO " t ffs_func_set_alt\t[usb_f_fs]\n"
@@ -173,7 +173,7 @@ static void near_miss_names(void **state)
 
 static void malformed_lines(void **state)
 {
-	struct fg_ffs_get_alt_probe p;
+	struct fg_ffs_probe p;
 	char text[4096];
 	/* With the 20 bytes around it, 1023: a 1024-byte fgets buffer's worth. */
 	char long_name[1004];
@@ -286,6 +286,30 @@ static void fold_and_limit(void **state)
 	fg_model_free(m);
 }
 
+/* DMABUF: 6.12's usb_f_fs has the completion callback, 6.1's does not. */
+static void dmabuf_probed(void **state)
+{
+	struct fg_ffs_probe p;
+
+	(void)state;
+	tmp_write(path, KERNEL_NOISE
+		  ZERO " t ffs_func_set_alt\t[usb_f_fs]\n"
+		  ZERO " t ffs_epfile_dmabuf_io_complete\t[usb_f_fs]\n");
+	fg_ffs_probe_dmabuf(path, &p);
+	assert_int_equal(p.answer, FG_FFS_FEATURE_PRESENT);
+	explains(&p, "probed: usb_f_fs has ffs_epfile_dmabuf_io_complete");
+	tmp_write(path, KERNEL_NOISE
+		  ZERO " t ffs_func_set_alt\t[usb_f_fs]\n"
+		  ZERO " t ffs_epfile_dmabuf_io_completed\t[usb_f_fs]\n"
+		  ZERO " t ffs_func_get_alt\t[usb_f_fs]\n");
+	fg_ffs_probe_dmabuf(path, &p);
+	assert_int_equal(p.answer, FG_FFS_FEATURE_ABSENT);
+	explains(&p, "probed: usb_f_fs has no ffs_epfile_dmabuf_io_complete");
+	/* The get_alt probe of the same file still answers for get_alt. */
+	fg_ffs_probe_get_alt(path, &p);
+	explains(&p, "probed: usb_f_fs has ffs_func_get_alt");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +323,7 @@ int main(void)
 		cmocka_unit_test(malformed_lines),
 		cmocka_unit_test(alts_of_models),
 		cmocka_unit_test(fold_and_limit),
+		cmocka_unit_test(dmabuf_probed),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
