@@ -121,6 +121,7 @@ fi
 [ ! -x /bin/ffsgadget ] || . /guest/scenario-configfs.sh
 [ ! -x /bin/ffsgadget ] || [ ! -x /bin/hidtool ] || (. /guest/scenario-hid.sh)
 [ ! -x /bin/ffsgadget ] || (. /guest/scenario-dfu.sh)
+[ ! -x /bin/ffsgadget ] || (. /guest/scenario-dmabuf.sh)
 }
 
 part_wanted core && run_core
