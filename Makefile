@@ -7,8 +7,9 @@
 #   make demo       boot the VM, bring Gadget Zero up, stream with live figures
 #   make bench      throughput ratios against the in-kernel SourceSink, the iso zero-loss
 #                   curve over queue depths, ep0 answer latency, iso instructions per packet,
-#                   the bridge against Gadget Zero; FFS_BENCH="bridge" (kernel ffs bridge
-#                   peers iso) runs only those sections (tests/vm/README.md)
+#                   the bridge against Gadget Zero, Gadget Zero on DMABUF against AIO;
+#                   FFS_BENCH="bridge" (kernel ffs bridge dmabuf peers iso) runs only
+#                   those sections (tests/vm/README.md)
 #   make SAN=1 ...  the same with ASan + UBSan (into build-san/)
 #   make install    PREFIX=/usr/local DESTDIR=
 

@@ -27,8 +27,8 @@
 # FFS_VM_PARTS (the test parts to run; default "core iso reliability bridge",
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
-# FFS_BENCH (bench only: the sections to run, of "kernel ffs bridge peers
-# iso"; default all),
+# FFS_BENCH (bench only: the sections to run, of "kernel ffs bridge dmabuf
+# peers iso"; default all),
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_SUITE=trixie boots that Debian suite's kernel (Debian 13: 6.12) with the
 # same binaries; logs in build/vm-trixie/ (fetch.sh, dummy-hcd-iso.sh).
@@ -135,8 +135,8 @@ append="console=$console quiet panic=-1 ffs.scenario=$mode"
 if [ "$mode" = bench ] && [ -n "${FFS_BENCH:-}" ]; then
 	sections=""
 	for section in $FFS_BENCH; do
-		case $section in kernel | ffs | bridge | peers | iso) ;;
-		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge peers iso)" ;;
+		case $section in kernel | ffs | bridge | dmabuf | peers | iso) ;;
+		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge dmabuf peers iso)" ;;
 		esac
 		sections=${sections:+$sections,}$section
 	done

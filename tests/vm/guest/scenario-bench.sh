@@ -6,10 +6,10 @@
 
 # The sections to run (run.sh passes FFS_BENCH as ffs.bench=a,b): kernel
 # (SourceSink), ffs (Gadget Zero), bridge (the bridge personality taking
-# turns with Gadget Zero), peers (the kernel's FunctionFS examples), iso.
-# Default: all.
+# turns with Gadget Zero), dmabuf (Gadget Zero on DMABUF taking turns with
+# it on AIO), peers (the kernel's FunctionFS examples), iso. Default: all.
 BENCH_SECTIONS=$(sed -n 's/.*ffs\.bench=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
-BENCH_SECTIONS=${BENCH_SECTIONS:-kernel ffs bridge peers iso}
+BENCH_SECTIONS=${BENCH_SECTIONS:-kernel ffs bridge dmabuf peers iso}
 bench_wants() { case " $BENCH_SECTIONS " in *" $1 "*) true ;; *) false ;; esac; }
 say "bench sections: $BENCH_SECTIONS"
 
@@ -311,6 +311,76 @@ if bench_wants bridge && ffs_available; then
 	done
 elif bench_wants bridge; then
 	skip bench/bridge "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
+fi
+
+# ---- Gadget Zero on DMABUF against Gadget Zero on AIO -----------------------
+# The same daemon and description, --dmabuf or not (issue 15): its bulk
+# endpoints on udmabuf buffers, f_fs copying nothing (here dummy_hcd copies
+# through the scatterlist instead of from f_fs's buffer). Taking turns as
+# the bridge does, the same tests. Figures only where the daemon says both
+# bulk endpoints took DMABUF (a kernel with the DMABUF ioctls, 6.9 on, and
+# the project's sg-capable dummy_hcd); elsewhere the section skips, saying
+# what the daemon said.
+# dmabuf_taken: the daemon's log says both bulk endpoints took DMABUF.
+dmabuf_taken() {
+	grep -q "endpoint 'bulk_in': DMABUF (" "$FFS_LOG" &&
+		grep -q "endpoint 'bulk_out': DMABUF (" "$FFS_LOG"
+}
+if bench_wants dmabuf && ffs_available; then
+	section "bench: Gadget Zero on DMABUF vs on AIO (bulk), zeros, taking turns, median of $BRIDGE_ROUNDS rounds"
+	# What a udev rule would do on a board: /dev/udmabuf for the daemon's user.
+	if [ -c /dev/udmabuf ] && [ -n "$FFS_USER" ]; then
+		chgrp "$FFS_USER" /dev/udmabuf && chmod 0660 /dev/udmabuf
+	fi
+	rm -f /tmp/runs.dmabuf-aio /tmp/runs.dmabuf
+	round=0 dmabuf_why=""
+	while [ "$round" -lt "$BRIDGE_ROUNDS" ] && [ -z "$dmabuf_why" ]; do
+		round=$((round + 1))
+		: >"$FFS_LOG"
+		if ffs_up "$(ffs_conf_zeros)" --dmabuf; then
+			[ "$round" != 1 ] || grep -E "endpoint '[^']*': (DMABUF|AIO) " "$FFS_LOG" |
+				sed 's/^/  daemon: /'
+			if dmabuf_taken; then
+				bench_once dmabuf
+			else
+				dmabuf_why=$(grep -m 1 "endpoint 'bulk_.*': AIO" "$FFS_LOG" | sed 's/.*: AIO/AIO/')
+			fi
+		else
+			fail bench/dmabuf "Gadget Zero --dmabuf did not enumerate (round $round)"
+		fi
+		ffs_down || fail bench/dmabuf-teardown "teardown failed"
+		ffs_log
+		[ -z "$dmabuf_why" ] || break
+		if ffs_up "$(ffs_conf_zeros)"; then
+			bench_once dmabuf-aio
+		else
+			fail bench/dmabuf-aio "Gadget Zero did not enumerate (round $round)"
+		fi
+		ffs_down || fail bench/dmabuf-aio-teardown "teardown failed"
+		ffs_log
+	done
+	if [ -n "$dmabuf_why" ]; then
+		skip bench/dmabuf "the bulk endpoints did not take DMABUF: ${dmabuf_why:-no word from the daemon}"
+	else
+		bench_medians dmabuf-aio
+		bench_medians dmabuf
+		printf '  %4s  %-22s %-26s %14s %14s %7s\n' test name parameters AIO DMABUF ratio
+		echo "$BRIDGE_TESTS" | while read -r t args; do
+			a=$(sed -n "s/^$t //p" /tmp/bench.dmabuf-aio)
+			d=$(sed -n "s/^$t //p" /tmp/bench.dmabuf)
+			r=$(echo "${a%% *} ${d%% *}" |
+				awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
+			printf '  %4s  %-22s %-26s %14s %14s %7s\n' "$t" "$(tu_name "$t")" "$args" \
+				"${a:--}" "${d:--}" "${r:--}"
+		done
+		say "  all runs, AIO / DMABUF (MB/s, in round order):"
+		echo "$BRIDGE_TESTS" | while read -r t args; do
+			say "    t$t $(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/runs.dmabuf-aio | tr '\n' ' ')/" \
+				"$(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/runs.dmabuf | tr '\n' ' ')"
+		done
+	fi
+elif bench_wants dmabuf; then
+	skip bench/dmabuf "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
 
 # ---- the user-space peers ---------------------------------------------------
