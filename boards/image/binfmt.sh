@@ -27,6 +27,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 [ -e "$misc/register" ] || mount -t binfmt_misc binfmt_misc "$misc"
-/lib/systemd/systemd-binfmt "$conf"
+# The .conf line is the kernel's own register format: written there as it
+# is, with no systemd-binfmt (a container or chroot may have no systemd).
+grep -v '^[#;]' "$conf" | grep . | while IFS= read -r rule; do
+	printf '%s\n' "$rule" >"$misc/register"
+done
 [ -e "$misc/qemu-$name" ] || { echo "binfmt: registering $conf failed" >&2; exit 1; }
 echo "binfmt: qemu-$name registered ($(sed -n 's/^flags: //p' "$misc/qemu-$name"))" >&2
