@@ -198,7 +198,10 @@ soak: deps
 RESULTS = $(CURDIR)/build/results
 TEST_RESULTS = build build-clang unit unit-san systemd mutate fuzz cross deb \
 	$(addprefix vm-amd64-,core iso reliability) \
-	$(addprefix vm-amd64-$(VM_SUITE_2)-,$(VM_PARTS_2)) vm-arm64-core
+	$(addprefix vm-amd64-$(VM_SUITE_2)-,$(VM_PARTS_2)) vm-arm64-core \
+	image-firstboot $(foreach b,$(TEST_IMAGE_BOARDS),image-$(b) image-boot-$(b))
+# The board images make test builds and boot-tests (make test-images: all four).
+TEST_IMAGE_BOARDS = raspberrypi-zero-2w
 STEP = FFS_RESULTS=$(RESULTS) sh tests/results/step.sh
 test: deps
 	@rm -rf $(RESULTS)
@@ -214,6 +217,10 @@ test: deps
 	@$(STEP) --parts vm-amd64 $(MAKE) --no-print-directory SAN=1 vm-test
 	@$(STEP) --parts vm-amd64-$(VM_SUITE_2) $(MAKE) --no-print-directory SAN=1 vm-test-2
 	@$(STEP) --parts vm-arm64 $(MAKE) --no-print-directory test-arm64
+	@$(STEP) image-firstboot sh boards/image/test-firstboot.sh $(DAEMON)
+	@$(foreach b,$(TEST_IMAGE_BOARDS),\
+		$(STEP) --status image-$(b) sh boards/image/build.sh $(b) && \
+		$(STEP) image-boot-$(b) sh boards/image/boot-test.sh $(b) &&) true
 	@sh tests/results/sum.sh $(RESULTS) $(TEST_RESULTS)
 
 # The mutation check alone (also a step of make test): tests/mutations.list.

@@ -99,6 +99,16 @@ grep -v '^imgtest: \(PASS\|FAIL\)' "$work/results"
 grep '^imgtest: \(PASS\|FAIL\)' "$work/results"
 passed=$(grep -c '^imgtest: PASS' "$work/results")
 failed=$(grep -c '^imgtest: FAIL' "$work/results")
+# Every check of checks.list reported: one the guest never got to is a
+# failure, not a smaller pass count.
+while IFS= read -r name; do
+	case $name in '#'* | '') continue ;; esac
+	if ! grep -qxF -e "imgtest: PASS $name" "$work/results" &&
+		! grep -qF -e "imgtest: FAIL $name: " "$work/results"; then
+		echo "image-test: FAIL $name: not reported by the guest"
+		failed=$((failed + 1))
+	fi
+done <"$here/checks.list"
 if ! grep -q '^imgtest: done' "$work/results"; then
 	echo "image-test: FAIL the guest did not finish (qemu status $rc after $((t2 - t1)) s); console: build/images/test-$board.log"
 	failed=$((failed + 1))
