@@ -15,6 +15,11 @@ armhf|armel) name=arm ;;
 *) echo "binfmt: no handler known for $arch" >&2; exit 2 ;;
 esac
 misc=/proc/sys/fs/binfmt_misc
+# In a fresh chroot or container binfmt_misc may not be mounted, while the
+# kernel (machine-wide) has the handler already: look after mounting it.
+if [ ! -e "$misc/register" ] && [ "$(id -u)" -eq 0 ]; then
+	mount -t binfmt_misc binfmt_misc "$misc" 2>/dev/null || true
+fi
 [ -e "$misc/qemu-$name" ] && exit 0
 conf=/usr/lib/binfmt.d/qemu-$name.conf
 if [ ! -r "$conf" ]; then
@@ -26,7 +31,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "binfmt:   sudo sh $0 $arch" >&2
 	exit 1
 fi
-[ -e "$misc/register" ] || mount -t binfmt_misc binfmt_misc "$misc"
+[ -e "$misc/register" ] || { echo "binfmt: cannot mount binfmt_misc on $misc" >&2; exit 1; }
 # The .conf line is the kernel's own register format: written there as it
 # is, with no systemd-binfmt (a container or chroot may have no systemd).
 grep -v '^[#;]' "$conf" | grep . | while IFS= read -r rule; do
