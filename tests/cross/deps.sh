@@ -15,7 +15,7 @@
 #          tools (genimage, mtools, dosfstools, e2fsprogs, fdisk), bmap-tools, and
 #          qemu-user-static and arch-test: binfmt handlers run the target's
 #          maintainer scripts inside mmdebstrap, and qemu-system-arm for
-#          their boot tests
+#          their boot tests, openssh-client for the test's SSH key (ssh-keygen)
 # Idempotent: does nothing when everything is present.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +26,7 @@ for a in "$@"; do
 	case $a in
 	--deb) packages="$packages dpkg-dev debhelper fakeroot lintian libcmocka-dev" ;;
 	--vm) packages="$packages qemu-system-arm gcc-12-aarch64-linux-gnu patch" ;;
-	--image) packages="$packages arch-test fdisk genimage mtools dosfstools e2fsprogs bmap-tools xz-utils qemu-user-static qemu-system-arm" ;;
+	--image) packages="$packages arch-test fdisk genimage mtools dosfstools e2fsprogs bmap-tools xz-utils qemu-user-static qemu-system-arm openssh-client" ;;
 	*) packages="$packages gcc-$(fg_triplet "$a")" ;;
 	esac
 done
