@@ -71,11 +71,17 @@ deb_deps() {
 }
 ffs_deps=$(deb_deps "$deb" | tr '\n' ' ')
 [ -n "$ffs_deps" ] || die "no Depends in $(basename "$deb")"
-hooks=$(cat "$here/hooks/"* | sha256sum | cut -c1-16)
+# The setup hooks this board's root is made with, named and digested in its key.
+hook_files="$here/hooks/setup.sh"
+[ "$layout" != uboot ] || hook_files="$hook_files $here/hooks/virt-modules.sh"
+hook_args=""
+for h in $hook_files; do hook_args="$hook_args --mmdebstrap --setup-hook=$h"; done
+# shellcheck disable=SC2086
+hooks=$(cat $hook_files | sha256sum | cut -c1-16)
 t1=$(date +%s)
 # shellcheck disable=SC2086
 root=$(sh "$repo/tests/debian/root.sh" --suite "$suite" --arch "$arch" --variant minbase \
-	--component non-free-firmware --mmdebstrap "--setup-hook=$here/hooks/setup.sh" \
+	--component non-free-firmware $hook_args \
 	--key "hooks=$hooks" "image-$layout-debian" $base_pkgs $boot_pkgs $ffs_deps) ||
 	die "mmdebstrap did not make the $suite/$arch root"
 log "$board: the root from Debian's packages in $(($(date +%s) - t1)) s"
