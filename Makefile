@@ -201,7 +201,7 @@ TEST_RESULTS = build build-clang unit unit-san systemd mutate fuzz cross deb \
 	$(addprefix vm-amd64-$(VM_SUITE_2)-,$(VM_PARTS_2)) vm-arm64-core \
 	image-firstboot $(foreach b,$(TEST_IMAGE_BOARDS),image-$(b) image-boot-$(b))
 # The board images make test builds and boot-tests (make test-images: all four).
-TEST_IMAGE_BOARDS = raspberrypi-zero-2w
+TEST_IMAGE_BOARDS = raspberrypi-zero-2w beaglebone-black
 STEP = FFS_RESULTS=$(RESULTS) sh tests/results/step.sh
 test: deps
 	@rm -rf $(RESULTS)
