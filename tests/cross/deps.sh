@@ -7,7 +7,8 @@
 # security update for some of them only) cannot hold an install back.
 #
 # usage: tests/cross/deps.sh [--deb] [--vm] ARCH...   (arm64 armhf armel)
-#   --deb  also what dpkg-buildpackage and lintian need
+#   --deb  also what dpkg-buildpackage and lintian need, and pkgconf (cross.mk
+#          runs the build machine's own pkg-config on the sysroot's .pc files)
 #   --vm   also what the arm64 VM test needs (qemu-system-aarch64, and
 #          gcc-12 for arm64, the compiler Debian built that kernel with, and
 #          patch, for the iso dummy_hcd: tests/vm/dummy-hcd-iso.sh)
@@ -24,7 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 packages="qemu-user mmdebstrap debian-archive-keyring"
 for a in "$@"; do
 	case $a in
-	--deb) packages="$packages dpkg-dev debhelper fakeroot lintian libcmocka-dev" ;;
+	--deb) packages="$packages dpkg-dev debhelper fakeroot lintian libcmocka-dev pkgconf" ;;
 	--vm) packages="$packages qemu-system-arm gcc-12-aarch64-linux-gnu patch" ;;
 	--image) packages="$packages arch-test fdisk genimage mtools dosfstools e2fsprogs bmap-tools xz-utils qemu-user-static qemu-system-arm openssh-client" ;;
 	*) packages="$packages gcc-$(fg_triplet "$a")" ;;
