@@ -126,7 +126,18 @@ if ! echo "$sources" | mmdebstrap --verbose --mode="$mode" --variant="$variant" 
 	exit 1
 fi
 rm -f "$new.log"
-{ echo "# $want"; cat "$new/$manifest.debs"; } >"$new/$manifest"
+# The manifest: what dpkg's database says is installed, where there is one.
+# The archive directory is no list of that: it holds every .deb the cache
+# synced in (other roots' too) and, by the customize hook, no longer the
+# essential set, so a new version of one of those went unnoticed.
+if [ "$variant" != extract ] && [ -s "$new/var/lib/dpkg/status" ]; then
+	dpkg-query --admindir="$new/var/lib/dpkg" -W -f '${Package}_${Version}_${Architecture}\n' |
+		sort >"$new/$manifest.installed"
+	{ echo "# $want"; cat "$new/$manifest.installed"; } >"$new/$manifest"
+	rm -f "$new/$manifest.installed"
+else
+	{ echo "# $want"; cat "$new/$manifest.debs"; } >"$new/$manifest"
+fi
 
 # A sysroot carries, in DEBIAN/shlibs and DEBIAN/symbols, the dependency
 # information of the libraries in it, read from their packages: what
