@@ -1,5 +1,6 @@
 #!/bin/sh
-# The shipped systemd units, checked by systemd's own parser
+# The shipped systemd units (and the board image's first-boot unit, its
+# script from the tree), checked by systemd's own parser
 # (systemd-analyze verify): unknown keys, bad values, missing executables.
 # verify only warns about most of these and still exits 0, so any output
 # naming the unit fails, and so does a non-zero exit whatever it names.  Templates are checked as an instance; /usr/bin/ffsgadget is the
@@ -18,10 +19,11 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
-for unit in "$here"/configs/systemd/*.service; do
+for unit in "$here"/configs/systemd/*.service "$here"/boards/image/firstboot/*.service; do
 	name=$(basename "$unit")
 	case $name in *@.service) name=${name%@.service}@check.service ;; esac
-	sed "s|/usr/bin/ffsgadget|$build/ffsgadget|g" "$unit" >"$tmp/$name"
+	sed -e "s|/usr/bin/ffsgadget|$build/ffsgadget|g" \
+		-e "s|/usr/lib/ffsgadget-image/|$here/boards/image/firstboot/|g" "$unit" >"$tmp/$name"
 	rc=0
 	out=$(systemd-analyze verify "$tmp/$name" 2>&1) || rc=$?
 	# Lines about other units than ours (the host's own) are not ours to
