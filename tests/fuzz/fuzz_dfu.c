@@ -8,13 +8,17 @@
  * the run-time interface (bit 4) and wTransferSize (bits 5-7: 1 << (3 + n)).
  * Then records: 8 setup bytes as on the wire; 1 byte F of store faults
  * (bit 0 begin, 1 write, 2 finish, 3 poll fail; bits 4-5 busy polls; bit 6
- * a reset after the request); for an accepted OUT request with wLength,
- * that many data bytes (fewer when the input ends).
+ * a reset after the request; bit 7 read answers later, as a command's
+ * output does); for an accepted OUT request with wLength, that many data
+ * bytes (fewer when the input ends); for a deferred UPLOAD, one byte B for
+ * its answer (bit 7: minus a bStatus 1..15, else B * wLength / 126 bytes,
+ * up to a little more than asked).
  *
  * Invariants: a reply never exceeds wLength or the buffer; the state is a
  * DFU state; the new image is only committed from manifestation, and the
  * committed image is never longer than max_image; no store call outside
- * its lifecycle (write without begin, finish twice).
+ * its lifecycle (write without begin, finish twice, a read past an upload's
+ * start without it, an upload never ended).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,7 +32,7 @@
 static struct {
 	uint8_t faults;
 	unsigned busy;
-	bool open, finishing;
+	bool open, finishing, uploading;
 	size_t next_len, image_len;
 	uint8_t next[MAX_IMAGE], image[MAX_IMAGE];
 } st;
@@ -105,6 +109,12 @@ static void s_discard(void *c)
 static long s_read(void *c, uint64_t off, uint8_t *buf, size_t len)
 {
 	(void)c;
+	if (off == 0)
+		st.uploading = true;
+	else if (!st.uploading)
+		abort();
+	if (st.faults & 0x80)
+		return DFU_READ_PENDING;
 	if (off > st.image_len)
 		return -DFU_ERR_ADDRESS;
 	size_t n = st.image_len - off < len ? st.image_len - off : len;
@@ -118,8 +128,16 @@ static void s_detach(void *c, uint16_t ms)
 	(void)ms;
 }
 
+static void s_upload_end(void *c)
+{
+	(void)c;
+	if (!st.uploading)
+		abort();
+	st.uploading = false;
+}
+
 static const struct dfu_store store = {
-	s_begin, s_write, s_finish, s_poll, s_discard, s_read, s_detach,
+	s_begin, s_write, s_finish, s_poll, s_discard, s_read, s_detach, s_upload_end,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -149,6 +167,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st.faults = p[8];
 		pos += 9;
 		rc = dfu_setup(&d, &s, reply, sizeof(reply));
+		if (rc == FG_SETUP_DEFER) {
+			uint8_t b = pos < size ? data[pos++] : 0;
+			long n = b & 0x80 ? -(long)(1 + (b & 0x7f) % 15) :
+					    (long)((size_t)b * s.length / 126);
+
+			if (s.request != DFU_UPLOAD || !d.upload_pending || !st.uploading)
+				abort();
+			rc = dfu_upload_done(&d, n);
+			if (d.upload_pending)
+				abort();
+		}
 		if (rc > 0 && (!(s.request_type & 0x80) || (size_t)rc > s.length))
 			abort();
 		if (rc == 0 && !(s.request_type & 0x80) && s.length) {
@@ -163,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dfu_reset(&d);
 	}
 	dfu_reset(&d);
-	if (st.open || st.finishing)
+	if (st.open || st.finishing || st.uploading || d.upload_pending)
 		abort();
 	return 0;
 }

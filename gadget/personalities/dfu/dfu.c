@@ -16,12 +16,20 @@
  * may run a command on the board first (its exit status 0 accepts the new
  * image), without blocking the loop: the host polls with GETSTATUS.
  *
+ * Uploads read the image, or come from a command's standard output
+ * (dfu_upload_cmd.c: never waited for, STALL and dfuERROR when it fails).
+ *
  * Options (the description's `options` group):
  *   image = "PATH"          DFU mode: the file downloads replace and uploads read
  *   manifest = "PATH"       DFU mode, optional: run with the new image's temporary
  *                           path as its argument before it replaces the image
- *   max_size = BYTES        a longer download is refused (errADDRESS); 0 or
- *                           absent: 64 MiB
+ *   upload_command = "PATH" DFU mode, optional: uploads are its stdout (run
+ *                           without arguments) instead of the image; the
+ *                           interface must offer upload
+ *   upload_timeout = MS     the wait for each upload block, 1..4000 (default
+ *                           2000: under the host's 5 s control timeout)
+ *   max_size = BYTES        a longer download, or upload from the command, is
+ *                           refused (errADDRESS); 0 or absent: 64 MiB
  *   detach = "PATH"         run-time, optional: run on DETACH, with the
  *                           detach timeout in ms as its argument
  */
@@ -31,7 +39,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,12 +47,12 @@
 
 #include "common/log.h"
 #include "ffs/personality.h"
+#include "personalities/dfu/dfu_spawn.h"
 #include "personalities/dfu/dfu_state.h"
+#include "personalities/dfu/dfu_upload_cmd.h"
 #include "personalities/personalities.h"
 
 #define DFU_DEFAULT_MAX (64ull << 20)
-
-extern char **environ;
 
 struct dfu {
 	const struct fg_model *m;
@@ -59,6 +66,8 @@ struct dfu {
 	int tmp_fd;
 	pid_t manifest_pid, detach_pid;
 	int read_fd;                /* the image, while an upload runs */
+	bool upload_from_cmd;       /* upload_command: uploads are its output */
+	struct dfu_upload_cmd cmd;
 };
 
 /* ---- options ---- */
@@ -86,26 +95,99 @@ static const struct fg_option_spec dfu_options[] = {
 	{ "manifest", FG_OPTION_TEXT, PATH_MAX - 16, NULL },
 	{ "max_size", FG_OPTION_UINT, UINT32_MAX, NULL },
 	{ "detach", FG_OPTION_TEXT, PATH_MAX - 16, NULL },
+	{ "upload_command", FG_OPTION_TEXT, PATH_MAX - 16, NULL },
+	{ "upload_timeout", FG_OPTION_UINT, DFU_UPLOAD_TIMEOUT_MAX_MS, NULL },
 	{ NULL, FG_OPTION_TEXT, 0, NULL },
 };
 
-static int dfu_read_options(struct dfu *d, const struct fg_model *m, bool runtime, char *err,
-			    size_t errlen)
+/* upload_command and upload_timeout: what the table cannot say. */
+static int upload_cmd_options(struct dfu *d, const struct fg_model *m, const struct fg_alt *alt,
+			      char *cmd, size_t size, unsigned *timeout_ms, char *err,
+			      size_t errlen)
 {
+	const struct fg_option *o = fg_model_option(m, "upload_command");
+	const struct fg_option *t = fg_model_option(m, "upload_timeout");
+	int rc;
+
+	cmd[0] = '\0';
+	*timeout_ms = DFU_UPLOAD_TIMEOUT_MS;
+	if (t && !o) {
+		snprintf(err, errlen, "%s:%u: options: upload_timeout applies to upload_command, "
+			 "which is not set", m->source, t->line);
+		return -EINVAL;
+	}
+	if (t) {
+		*timeout_ms = fg_option_uint(m, "upload_timeout", 0);
+		if (*timeout_ms == 0) {
+			snprintf(err, errlen, "%s:%u: options: upload_timeout must be 1..%u ms (the "
+				 "host gives up after 5 s)", m->source, t->line,
+				 DFU_UPLOAD_TIMEOUT_MAX_MS);
+			return -EINVAL;
+		}
+	}
+	if (!o)
+		return 0;
+	if (!o->value[0]) {
+		snprintf(err, errlen, "%s:%u: options: upload_command is empty: the absolute path "
+			 "of a program whose standard output is the image to upload", m->source,
+			 o->line);
+		return -EINVAL;
+	}
+	rc = path_option(m, "upload_command", cmd, size, err, errlen);
+	if (rc < 0)
+		return rc;
+	if (alt->protocol == FG_DFU_PROTOCOL_RUNTIME) {
+		snprintf(err, errlen, "%s:%u: options: upload_command serves DFU mode (protocol 2); "
+			 "the interface at line %u is run-time (protocol 1), which never uploads",
+			 m->source, o->line, alt->line);
+		return -EINVAL;
+	}
+	if (!(alt->dfu.attributes & FG_DFU_CAN_UPLOAD)) {
+		snprintf(err, errlen, "%s:%u: options: upload_command: the dfu block of the interface "
+			 "at line %u does not list \"upload\": the host could never upload",
+			 m->source, o->line, alt->line);
+		return -EINVAL;
+	}
+	if (d->image[0] && !(alt->dfu.attributes & FG_DFU_CAN_DNLOAD)) {
+		snprintf(err, errlen, "%s:%u: options: both image and upload_command, but the "
+			 "interface at line %u does not download: uploads come from the command, "
+			 "so image would serve nothing; drop one", m->source, o->line, alt->line);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int dfu_read_options(struct dfu *d, const struct fg_model *m, const struct fg_alt *alt,
+			    char *err, size_t errlen)
+{
+	bool runtime = alt->protocol == FG_DFU_PROTOCOL_RUNTIME;
+	char cmd[PATH_MAX];
+	unsigned timeout_ms;
 	int rc;
 
 	if ((rc = path_option(m, "image", d->image, sizeof(d->image), err, errlen)) < 0 ||
 	    (rc = path_option(m, "manifest", d->manifest, sizeof(d->manifest), err, errlen)) < 0 ||
-	    (rc = path_option(m, "detach", d->detach, sizeof(d->detach), err, errlen)) < 0)
+	    (rc = path_option(m, "detach", d->detach, sizeof(d->detach), err, errlen)) < 0 ||
+	    (rc = upload_cmd_options(d, m, alt, cmd, sizeof(cmd), &timeout_ms, err, errlen)) < 0)
 		return rc;
-	if (!runtime && !d->image[0]) {
+	d->upload_from_cmd = cmd[0] != '\0';
+	if (!runtime && !d->image[0] && !d->upload_from_cmd) {
 		snprintf(err, errlen, "%s: options: 'dfu' in DFU mode (protocol 2) needs "
-			 "image = \"/path\" (the file downloads replace and uploads read)", m->source);
+			 "image = \"/path\" (the file downloads replace and uploads read), or "
+			 "upload_command for an upload-only interface", m->source);
+		return -EINVAL;
+	}
+	if (!runtime && !d->image[0] && (alt->dfu.attributes & FG_DFU_CAN_DNLOAD)) {
+		snprintf(err, errlen, "%s:%u: options: the interface downloads: it needs "
+			 "image = \"/path\" (the file downloads replace)", m->source, alt->line);
 		return -EINVAL;
 	}
 	d->max_size = fg_option_uint(m, "max_size", 0);
 	if (!d->max_size)
 		d->max_size = DFU_DEFAULT_MAX;
+	if (d->upload_from_cmd)
+		return dfu_upload_cmd_init(&d->cmd, cmd, timeout_ms, d->max_size,
+					   alt->dfu.transfer_size);
 	return 0;
 }
 
@@ -186,31 +268,6 @@ static int replace_image(struct dfu *d)
 	return DFU_OK;
 }
 
-/* The daemon blocks SIGINT and SIGTERM for its signalfd: the command gets them back. */
-static pid_t spawn(const char *cmd, const char *arg)
-{
-	char *argv[] = { (char *)cmd, (char *)arg, NULL };
-	posix_spawnattr_t attr;
-	sigset_t none;
-	pid_t pid;
-	int rc;
-
-	sigemptyset(&none);
-	rc = posix_spawnattr_init(&attr);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigmask(&attr, &none);
-	if (rc == 0)
-		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	if (rc == 0)
-		rc = posix_spawn(&pid, cmd, NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		fg_err("dfu: %s: %s", cmd, strerror(rc));
-		return -1;
-	}
-	return pid;
-}
-
 static int store_finish(void *ctx, bool *busy)
 {
 	struct dfu *d = ctx;
@@ -226,7 +283,7 @@ static int store_finish(void *ctx, bool *busy)
 		return rc;
 	if (!d->manifest[0])
 		return replace_image(d);
-	d->manifest_pid = spawn(d->manifest, d->tmp);
+	d->manifest_pid = dfu_spawn(d->manifest, d->tmp, -1);
 	if (d->manifest_pid < 0)
 		return DFU_ERR_FIRMWARE;
 	*busy = true;
@@ -276,6 +333,9 @@ static long store_read(void *ctx, uint64_t offset, uint8_t *buf, size_t len)
 	struct dfu *d = ctx;
 	size_t got = 0;
 
+	if (d->upload_from_cmd)
+		return dfu_upload_cmd_read(&d->cmd, offset, buf, len);
+
 	if (offset == 0) {
 		if (d->read_fd >= 0)
 			close(d->read_fd);
@@ -307,6 +367,17 @@ static long store_read(void *ctx, uint64_t offset, uint8_t *buf, size_t len)
 	return (long)got;
 }
 
+static void store_upload_end(void *ctx)
+{
+	struct dfu *d = ctx;
+
+	if (d->upload_from_cmd)
+		dfu_upload_cmd_end(&d->cmd);
+	if (d->read_fd >= 0)
+		close(d->read_fd);
+	d->read_fd = -1;
+}
+
 static void reap_detach(struct dfu *d, bool wait)
 {
 	if (d->detach_pid > 0 && waitpid(d->detach_pid, NULL, wait ? 0 : WNOHANG) != 0)
@@ -326,13 +397,15 @@ static void store_detach(void *ctx, uint16_t timeout_ms)
 	if (d->detach_pid > 0)
 		return;
 	snprintf(arg, sizeof(arg), "%u", timeout_ms);
-	d->detach_pid = spawn(d->detach, arg);
+	d->detach_pid = dfu_spawn(d->detach, arg, -1);
+	if (d->detach_pid < 0)
+		d->detach_pid = 0;
 }
 
 static const struct dfu_store file_store = {
 	.begin = store_begin, .write = store_write, .finish = store_finish,
 	.poll = store_poll, .discard = store_discard, .read = store_read,
-	.detach = store_detach,
+	.detach = store_detach, .upload_end = store_upload_end,
 };
 
 /* ---- hooks ---- */
@@ -369,7 +442,7 @@ static int dfu_create(const struct fg_model *m, void **state, char *err, size_t 
 		return -ENOMEM;
 	d->m = m;
 	d->tmp_fd = d->read_fd = -1;
-	rc = dfu_read_options(d, m, found->protocol == FG_DFU_PROTOCOL_RUNTIME, err, errlen);
+	rc = dfu_read_options(d, m, found, err, errlen);
 	if (rc < 0) {
 		free(d);
 		return rc;
@@ -387,6 +460,8 @@ static void dfu_destroy(void *state)
 	dfu_reset(&d->sm);
 	if (d->read_fd >= 0)
 		close(d->read_fd);
+	if (d->upload_from_cmd)
+		dfu_upload_cmd_release(&d->cmd);
 	reap_detach(d, true);
 	free(d);
 }
@@ -431,6 +506,18 @@ static void dfu_report(void *state, FILE *out)
 	fprintf(out, " | dfu %s status %u: %" PRIu64 " downloads %" PRIu64 " uploads %" PRIu64
 		" stalls %" PRIu64 " errors", dfu_state_name(d->sm.state), d->sm.status,
 		d->sm.downloads, d->sm.uploads, d->sm.stalls, d->sm.errors);
+	if (d->upload_from_cmd)
+		fprintf(out, " %" PRIu64 " upload commands %" PRIu64 " failed %" PRIu64
+			" timed out", d->cmd.runs, d->cmd.failures, d->cmd.timeouts);
+}
+
+static int dfu_start(void *state, struct fg_engine *e)
+{
+	struct dfu *d = state;
+
+	if (!d->upload_from_cmd)
+		return 0;
+	return dfu_upload_cmd_start(&d->cmd, e, &d->sm);
 }
 
 static void dfu_stop(void *state)
@@ -439,11 +526,13 @@ static void dfu_stop(void *state)
 
 	/* A download the host has not finished never replaces the image. */
 	dfu_reset(&d->sm);
+	if (d->upload_from_cmd)
+		dfu_upload_cmd_stop(&d->cmd);
 }
 
 const struct fg_personality fg_dfu_personality = {
 	.name = "dfu",
-	.summary = "USB DFU 1.1: download and upload an image file (dfu-util)",
+	.summary = "USB DFU 1.1: download and upload an image file, or upload a command's output (dfu-util)",
 	.options = dfu_options,
 	.create = dfu_create,
 	.destroy = dfu_destroy,
@@ -452,5 +541,6 @@ const struct fg_personality fg_dfu_personality = {
 	.enable = dfu_enable,
 	.disable = dfu_enable,
 	.report = dfu_report,
+	.start = dfu_start,
 	.stop = dfu_stop,
 };

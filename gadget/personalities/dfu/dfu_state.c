@@ -42,10 +42,22 @@ static bool download_open(const struct dfu_machine *d)
 	       d->state == DFU_MANIFEST;
 }
 
+/* The upload is over, however it ended: the store hears it once. */
+static void upload_over(struct dfu_machine *d)
+{
+	if (!d->upload_open)
+		return;
+	d->upload_open = false;
+	d->upload_pending = false;
+	if (d->store->upload_end)
+		d->store->upload_end(d->ctx);
+}
+
 static void enter_error(struct dfu_machine *d, enum dfu_status status)
 {
 	if (download_open(d))
 		d->store->discard(d->ctx);
+	upload_over(d);
 	/* The first error is the cause: a STALL in dfuERROR does not hide it. */
 	if (d->state != DFU_ERROR)
 		d->status = status;
@@ -156,6 +168,26 @@ static int do_dnload(struct dfu_machine *d, const struct fg_setup *s)
 	return 0;
 }
 
+/* The block store->read gave (now or deferred): n bytes of at most want, or minus a bStatus. */
+static int upload_result(struct dfu_machine *d, long n, uint16_t length, size_t want)
+{
+	if (n < 0)
+		return fail(d, (int)-n);
+	if ((size_t)n > want)
+		return fail(d, DFU_ERR_UNKNOWN);
+	d->offset += (uint64_t)n;
+	/* A short frame ends the upload (6.2). */
+	if ((size_t)n < length) {
+		d->state = DFU_IDLE;
+		d->uploads++;
+		d->offset = 0;
+		upload_over(d);
+	} else {
+		d->state = DFU_UPLOAD_IDLE;
+	}
+	return (int)n;
+}
+
 static int do_upload(struct dfu_machine *d, const struct fg_setup *s, uint8_t *reply,
 		     size_t cap)
 {
@@ -165,25 +197,30 @@ static int do_upload(struct dfu_machine *d, const struct fg_setup *s, uint8_t *r
 	if (!(d->attributes & FG_DFU_CAN_UPLOAD) || s->length == 0 ||
 	    s->length > d->transfer_size)
 		return stall(d);
-	if (d->state == DFU_IDLE)
+	if (d->state == DFU_IDLE) {
 		d->offset = 0;
-	else if (d->state != DFU_UPLOAD_IDLE)
+		d->upload_open = true;
+	} else if (d->state != DFU_UPLOAD_IDLE) {
 		return stall(d);
-	n = d->store->read(d->ctx, d->offset, reply, want);
-	if (n < 0)
-		return fail(d, (int)-n);
-	if ((size_t)n > want)
-		return fail(d, DFU_ERR_UNKNOWN);
-	d->offset += (uint64_t)n;
-	/* A short frame ends the upload (6.2). */
-	if ((size_t)n < s->length) {
-		d->state = DFU_IDLE;
-		d->uploads++;
-		d->offset = 0;
-	} else {
-		d->state = DFU_UPLOAD_IDLE;
 	}
-	return (int)n;
+	n = d->store->read(d->ctx, d->offset, reply, want);
+	if (n == DFU_READ_PENDING) {
+		d->upload_pending = true;
+		d->pending_length = s->length;
+		d->pending_want = want;
+		return FG_SETUP_DEFER;
+	}
+	return upload_result(d, n, s->length, want);
+}
+
+int dfu_upload_done(struct dfu_machine *d, long n)
+{
+	if (!d->upload_pending)
+		return -ENOENT;
+	d->upload_pending = false;
+	if (n == DFU_READ_PENDING)
+		n = -DFU_ERR_UNKNOWN;
+	return upload_result(d, n, d->pending_length, d->pending_want);
 }
 
 int dfu_setup(struct dfu_machine *d, const struct fg_setup *s, uint8_t *reply, size_t cap)
@@ -196,6 +233,9 @@ int dfu_setup(struct dfu_machine *d, const struct fg_setup *s, uint8_t *reply, s
 	if ((s->request_type & USB_TYPE_MASK) != USB_TYPE_CLASS ||
 	    (s->request_type & USB_RECIP_MASK) != USB_RECIP_INTERFACE || s->index != d->interface)
 		return -EOPNOTSUPP;
+	/* The engine reads no request while one is deferred: a caller that does breaks the upload. */
+	if (d->upload_pending)
+		return stall(d);
 	if (s->request > DFU_ABORT || in != want_in)
 		return stall(d);
 	/* Requests without a data stage must not carry one. */
@@ -247,6 +287,7 @@ int dfu_setup(struct dfu_machine *d, const struct fg_setup *s, uint8_t *reply, s
 			return stall(d);
 		if (download_open(d))
 			d->store->discard(d->ctx);
+		upload_over(d);
 		d->state = DFU_IDLE;
 		d->offset = 0;
 		d->manifest_started = false;
@@ -279,6 +320,7 @@ void dfu_reset(struct dfu_machine *d)
 {
 	if (download_open(d))
 		d->store->discard(d->ctx);
+	upload_over(d);
 	d->state = d->runtime ? DFU_APP_IDLE : DFU_IDLE;
 	d->status = DFU_OK;
 	d->offset = 0;

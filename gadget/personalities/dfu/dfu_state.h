@@ -20,6 +20,13 @@
  * store->poll says it is done.  ABORT, an error, a reset or the daemon's
  * end before that discard the new image (store->discard): the old one is
  * never replaced by a broken download.
+ *
+ * Upload: each UPLOAD asks store->read for the next block.  A store whose
+ * bytes come later (a command on the board still producing them) answers
+ * DFU_READ_PENDING: dfu_setup then defers the request (FG_SETUP_DEFER) and
+ * the caller finishes it with dfu_upload_done once the block, the end or a
+ * failure is there.  However the upload ends (its short frame, ABORT, an
+ * error, a reset), store->upload_end is told, once.
  */
 #ifndef FFSGADGET_DFU_STATE_H
 #define FFSGADGET_DFU_STATE_H
@@ -56,6 +63,9 @@ enum dfu_status {
 /* bwPollTimeout while manifestation runs: how long the host waits between GETSTATUS. */
 #define DFU_MANIFEST_POLL_MS 100
 
+/* store->read's answer when the block is not there yet: never a bStatus. */
+#define DFU_READ_PENDING (-256L)
+
 /*
  * Where images go and come from.  Each returns DFU_OK or a bStatus code
  * (a positive enum dfu_status), except where said.
@@ -65,8 +75,11 @@ enum dfu_status {
  *     *busy set while that continues (poll decides), clear when done.
  *   poll: the same answer later.
  *   discard: drop the new image, if any (abort, error, reset, exit).
- *   read: up to len bytes of the current image from offset: the count
- *     (0 at its end), or minus a bStatus code.
+ *   read: up to len bytes of the current image from offset (0: a new
+ *     upload starts): the count (fewer than len: its end), minus a bStatus
+ *     code, or DFU_READ_PENDING (dfu_upload_done brings the answer).
+ *   upload_end: the upload is over, however it ended: release what served
+ *     it (may be NULL).
  *   detach: the host sent DETACH to the run-time interface.
  */
 struct dfu_store {
@@ -77,6 +90,7 @@ struct dfu_store {
 	void (*discard)(void *ctx);
 	long (*read)(void *ctx, uint64_t offset, uint8_t *buf, size_t len);
 	void (*detach)(void *ctx, uint16_t timeout_ms);
+	void (*upload_end)(void *ctx);
 };
 
 struct dfu_machine {
@@ -94,6 +108,10 @@ struct dfu_machine {
 	uint16_t next_block;        /* DNLOAD wValue expected next */
 	uint64_t offset;            /* bytes downloaded, or uploaded, so far */
 	bool manifest_started;
+	bool upload_open;           /* store->read started an upload not yet ended */
+	bool upload_pending;        /* an UPLOAD deferred: dfu_upload_done answers it */
+	uint16_t pending_length;    /* its wLength */
+	size_t pending_want;        /* the bytes store->read may give it */
 	/* Counted for the statistics line and tests. */
 	uint64_t downloads, uploads, stalls, errors;
 };
@@ -113,13 +131,24 @@ void dfu_machine_init(struct dfu_machine *d, const struct fg_dfu *desc, uint8_t 
  */
 int dfu_setup(struct dfu_machine *d, const struct fg_setup *s, uint8_t *reply, size_t cap);
 
+/*
+ * The answer to the UPLOAD dfu_setup deferred (it returned FG_SETUP_DEFER
+ * after store->read said DFU_READ_PENDING): n bytes are in the caller's
+ * reply buffer, or n is minus a bStatus code.  Returns the length to send,
+ * -EPIPE to STALL (the machine is then in dfuERROR), or -ENOENT when no
+ * UPLOAD is pending (a reset ended it first).
+ */
+int dfu_upload_done(struct dfu_machine *d, long n);
+
 /* The data stage of an accepted DNLOAD (len <= its wLength). */
 void dfu_download_data(struct dfu_machine *d, const uint8_t *data, size_t len);
 
 /*
  * A bus reset, a SET_CONFIGURATION or SET_INTERFACE (FunctionFS's ENABLE),
- * or the end: a download not yet manifested is discarded, the machine
- * returns to its idle state (dfuIDLE; appIDLE for the run-time interface).
+ * or the end: a download not yet manifested is discarded, an upload ended
+ * (a pending one too: the caller answers it, or the engine ends), the
+ * machine returns to its idle state (dfuIDLE; appIDLE for the run-time
+ * interface).
  */
 void dfu_reset(struct dfu_machine *d);
 

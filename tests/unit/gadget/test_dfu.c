@@ -26,8 +26,9 @@ struct mem_store {
 	bool open;
 	int begin_rc, write_rc, finish_rc, poll_rc;
 	unsigned busy_polls;        /* finish busy, then poll busy this many times */
-	unsigned discards, detaches;
+	unsigned discards, detaches, upload_ends;
 	uint16_t detach_ms;
+	bool read_later;            /* read answers DFU_READ_PENDING */
 };
 
 static int m_begin(void *ctx)
@@ -102,6 +103,8 @@ static long m_read(void *ctx, uint64_t offset, uint8_t *buf, size_t len)
 	struct mem_store *m = ctx;
 	size_t n;
 
+	if (m->read_later)
+		return DFU_READ_PENDING;
 	if (offset >= m->image_len)
 		return 0;
 	n = m->image_len - (size_t)offset < len ? m->image_len - (size_t)offset : len;
@@ -117,8 +120,13 @@ static void m_detach(void *ctx, uint16_t ms)
 	m->detach_ms = ms;
 }
 
+static void m_upload_end(void *ctx)
+{
+	((struct mem_store *)ctx)->upload_ends++;
+}
+
 static const struct dfu_store mem_ops = {
-	m_begin, m_write, m_finish, m_poll, m_discard, m_read, m_detach,
+	m_begin, m_write, m_finish, m_poll, m_discard, m_read, m_detach, m_upload_end,
 };
 
 struct fx {
@@ -426,6 +434,67 @@ static void runtime_interface(void **state)
 	free(f);
 }
 
+/*
+ * A store whose blocks come later: UPLOAD is deferred, dfu_upload_done
+ * answers it; the upload's end (short frame, failure, ABORT, reset) is
+ * told to the store once each time.
+ */
+static void deferred_upload(void **state)
+{
+	struct fx *f = *state;
+
+	f->st.read_later = true;
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	assert_true(f->d.upload_pending);
+	assert_int_equal(dfu_upload_done(&f->d, 1024), 1024);
+	assert_int_equal(f->d.state, DFU_UPLOAD_IDLE);
+	assert_int_equal(dfu_upload_done(&f->d, 10), -ENOENT);   /* nothing pending */
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	/* More than asked is the store's bug: STALL, errUNKNOWN. */
+	assert_int_equal(dfu_upload_done(&f->d, 1025), -EPIPE);
+	assert_int_equal(status(f, DFU_ERR_UNKNOWN, 0), DFU_ERROR);
+	assert_int_equal(f->st.upload_ends, 1);
+	assert_int_equal(req(f, OUT, DFU_CLRSTATUS, 0, 0, 0), 0);
+
+	/* The end: a short block; offset and state back to the start. */
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	assert_int_equal(dfu_upload_done(&f->d, 1024), 1024);
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	assert_int_equal(dfu_upload_done(&f->d, 3), 3);
+	assert_int_equal(f->d.state, DFU_IDLE);
+	assert_int_equal(f->d.uploads, 1);
+	assert_int_equal(f->st.upload_ends, 2);
+
+	/* The command failed: its bStatus, dfuERROR. */
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	assert_int_equal(dfu_upload_done(&f->d, -DFU_ERR_ADDRESS), -EPIPE);
+	assert_int_equal(status(f, DFU_ERR_ADDRESS, 0), DFU_ERROR);
+	assert_int_equal(f->st.upload_ends, 3);
+	assert_int_equal(req(f, OUT, DFU_CLRSTATUS, 0, 0, 0), 0);
+
+	/* A request while one is deferred (the engine never sends one): STALL, upload over. */
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	assert_int_equal(req(f, IN, DFU_GETSTATUS, 0, 0, 6), -EPIPE);
+	assert_false(f->d.upload_pending);
+	assert_int_equal(f->st.upload_ends, 4);
+	assert_int_equal(dfu_upload_done(&f->d, 5), -ENOENT);
+	assert_int_equal(req(f, OUT, DFU_CLRSTATUS, 0, 0, 0), 0);
+
+	/* ABORT in dfuUPLOAD-IDLE, and a reset while deferred, end it too. */
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	assert_int_equal(dfu_upload_done(&f->d, 1024), 1024);
+	assert_int_equal(req(f, OUT, DFU_ABORT, 0, 0, 0), 0);
+	assert_int_equal(f->d.state, DFU_IDLE);
+	assert_int_equal(f->st.upload_ends, 5);
+	assert_int_equal(req(f, IN, DFU_UPLOAD, 0, 0, 1024), FG_SETUP_DEFER);
+	dfu_reset(&f->d);
+	assert_false(f->d.upload_pending);
+	assert_int_equal(f->st.upload_ends, 6);
+	dfu_reset(&f->d);
+	assert_int_equal(f->st.upload_ends, 6);
+	assert_int_equal(f->d.uploads, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +504,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(broken_downloads_keep_the_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(address_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounds_and_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(deferred_upload, setup, teardown),
 		cmocka_unit_test(wait_reset_without_tolerance),
 		cmocka_unit_test(runtime_interface),
 	};
