@@ -6,7 +6,8 @@
 #
 # Run on its own, it judges a log already written (a reproduction, or a
 # check of this file):  judge.sh PART LOG   prints the verdict, exits 1 on
-# any failure.
+# any failure (FFS_SUITE=trixie adds parts.list's PART@trixie lines, as
+# run.sh does for that suite's kernel).
 here=${here:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 
 # allowed KIND NAME REASON: skips.list has a KIND line for NAME whose reason
@@ -69,7 +70,8 @@ judge() {
 			f=$((f + 1))
 			problems+=("no result $glob (tests/vm/parts.list)")
 		fi
-	done < <(awk -v p="$part" '$1 == p' "$here/parts.list")
+	done < <(awk -v p="$part" -v s="${FFS_SUITE:-}" '$1 == p || (s != "" && $1 == p "@" s)' \
+		"$here/parts.list")
 	if [ "$pass_other" = 0 ]; then
 		f=$((f + 1))
 		problems+=("nothing passed but san/reports")

@@ -96,7 +96,8 @@ if [ "$mode" = test ]; then
 	default_parts="core iso reliability bridge"
 	[ "$arch" = amd64 ] || default_parts="core"
 	read -r -a parts <<<"${FFS_VM_PARTS:-$default_parts}"
-	known=$(awk '!/^#/ && NF { print $1 }' "$here/parts.list" | sort -u | tr '\n' ' ')
+	known=$(awk '!/^#/ && NF { sub(/@.*/, "", $1); print $1 }' "$here/parts.list" | sort -u |
+		tr '\n' ' ')
 	[ "${#parts[@]}" -gt 0 ] || abort "FFS_VM_PARTS is empty; parts: $known"
 	for part in "${parts[@]}"; do
 		case " $known" in *" $part "*) ;; *)

@@ -217,6 +217,9 @@ static void answer(struct dfu_upload_cmd *c, long r)
 	else
 		c->given += (uint64_t)r;
 	n = dfu_upload_done(c->sm, r);
+	if (n < 0)
+		fg_warn("dfu: deferred UPLOAD: %s, status %u", dfu_state_name(c->sm->state),
+			c->sm->status);
 	/* -ENOENT (the machine was reset first) too: a deferred request never stays unanswered. */
 	fg_engine_answer_setup(c->e, c->buf, n >= 0 ? n : -1);
 }

@@ -14,11 +14,11 @@ mkdir -p "$DFU_DIR"
 [ -z "$FFS_USER" ] || chown "$FFS_USER:$FFS_USER" "$DFU_DIR"
 sed "s|image = \"[^\"]*\";|image = \"$DFU_IMAGE\";|" /descriptors/dfu.conf >"$DFU_CONF"
 
-# dfu_up: ffsgadget up with the DFU description; the host enumerates it
-# (usbtest has nothing to bind: a DFU interface has no endpoints).
+# dfu_up [CONF]: ffsgadget up with the DFU description; the host enumerates
+# it (usbtest has nothing to bind: a DFU interface has no endpoints).
 dfu_up() {
 	: >"$FFS_LOG"
-	ffsgadget up --name "$GADGET" --description "zero=$DFU_CONF" "$(ffs_scheme)" \
+	ffsgadget up --name "$GADGET" --description "zero=${1:-$DFU_CONF}" "$(ffs_scheme)" \
 		>>"$FFS_LOG" 2>&1 && wait_for 10 find_device
 }
 # make_file PATH KIB SEED: KIB KiB of bytes that differ with SEED.
@@ -147,6 +147,92 @@ elif grep -q 'this kernel accepts its descriptors' /tmp/dfu-doctor.out; then
 		fi
 	else
 		fail dfu/manifest-enumerate "the DFU gadget with a manifest command did not enumerate"
+	fi
+	ffs_down 2>/dev/null
+	ffs_log
+
+	# Upload from a command on the board (upload_command): its standard
+	# output (deterministic, a few hundred KiB) is the upload, byte for
+	# byte.  A command that exits 3, or says nothing (upload_timeout, 2 s by
+	# default, under dfu-util's 5 s), STALLs into dfuERROR/errUNKNOWN (the
+	# daemon's log says so): dfu-util fails, the command is killed and
+	# reaped, and the next dfu-util uploads again (its SET_INTERFACE, an
+	# ENABLE to FunctionFS, returns the machine to dfuIDLE before it looks).
+	DFU_CMD_DIR=/tmp/dfu-cmd
+	mkdir -p "$DFU_CMD_DIR"
+	[ -z "$FFS_USER" ] || chown "$FFS_USER:$FFS_USER" "$DFU_CMD_DIR"
+	{
+		echo '#!/bin/sh'
+		echo "echo \$\$ >$DFU_CMD_DIR/pid"
+		echo "case \$(cat $DFU_CMD_DIR/mode) in"
+		echo 'fail) seq 1 3000; exit 3 ;;'
+		echo 'silent) exec sleep 60 ;;'
+		echo 'esac'
+		printf '%s\n' "exec awk 'BEGIN { for (i = 0; i < 13000; i++) printf \"%06d %s\\n\", i, substr(\"0123456789abcdefghijklmnopqrstuvwxyz\", 1 + i % 36) }'"
+	} >/tmp/dfu-produce.sh
+	chmod 0755 /tmp/dfu-produce.sh
+	echo ok >"$DFU_CMD_DIR/mode"
+	/tmp/dfu-produce.sh >/tmp/dfu-expected.bin
+	sed "s|image = \"[^\"]*\";|image = \"$DFU_IMAGE\";|; s|^  options = {|  options = {\n    upload_command = \"/tmp/dfu-produce.sh\";|" \
+		/descriptors/dfu.conf >/tmp/dfu-cmd.conf
+	# cmd_gone: the last command's process is gone, not even a zombie.
+	cmd_gone() { p=$(cat "$DFU_CMD_DIR/pid" 2>/dev/null); [ -n "$p" ] && [ ! -e "/proc/$p" ]; }
+	# cmd_upload NAME: dfu-util -U into /tmp/dfu-NAME.bin; its exit status in rc.
+	cmd_upload() {
+		rm -f "/tmp/dfu-$1.bin" "$DFU_CMD_DIR/pid"
+		t0=$(date +%s)
+		dfu-util -d "$GZ_VID:$GZ_PID" -a 0 -U "/tmp/dfu-$1.bin" >"/tmp/dfu-$1.out" 2>&1
+		rc=$?
+		took=$(($(date +%s) - t0))
+		detail <"/tmp/dfu-$1.out"
+	}
+	if dfu_up /tmp/dfu-cmd.conf; then
+		cmd_upload cmd-up
+		if [ "$rc" = 0 ] && cmp -s /tmp/dfu-cmd-up.bin /tmp/dfu-expected.bin; then
+			pass dfu/upload-command
+			say "  upload from a command: $(wc -c </tmp/dfu-expected.bin) bytes in ${took} s"
+		else
+			fail dfu/upload-command "dfu-util -U exited $rc; uploaded $(wc -c </tmp/dfu-cmd-up.bin 2>/dev/null) bytes, the command writes $(wc -c </tmp/dfu-expected.bin)"
+		fi
+		wait_for 5 cmd_gone
+		check dfu/upload-command-reaped "the command (pid $(cat "$DFU_CMD_DIR/pid" 2>/dev/null)) is still there after the upload" cmd_gone
+
+		echo fail >"$DFU_CMD_DIR/mode"
+		cmd_upload cmd-fail
+		if [ "$rc" != 0 ] && grep -q 'Error during upload' /tmp/dfu-cmd-fail.out && cmd_gone &&
+			grep -q 'dfu-produce.sh exited with status 3' "$FFS_LOG" &&
+			grep -q 'dfu: request 2 in dfuUPLOAD-IDLE: dfuERROR, status 14' "$FFS_LOG"; then
+			pass dfu/upload-command-fails
+		else
+			fail dfu/upload-command-fails "dfu-util exited $rc (must fail); 'Error during upload': $(grep -c 'Error during upload' /tmp/dfu-cmd-fail.out); command gone: $(cmd_gone && echo yes || echo no); daemon saw exit 3: $(grep -c 'exited with status 3' "$FFS_LOG"), dfuERROR/errUNKNOWN: $(grep -c 'dfuUPLOAD-IDLE: dfuERROR, status 14' "$FFS_LOG")"
+		fi
+
+		echo silent >"$DFU_CMD_DIR/mode"
+		cmd_upload cmd-silent
+		# The device's STALL, not the host's timeout: dfu-util fails with a pipe error.
+		if [ "$rc" != 0 ] && grep -q 'Error during upload (LIBUSB_ERROR_PIPE)' /tmp/dfu-cmd-silent.out &&
+			cmd_gone && grep -q 'dfu-produce.sh gave 0 of the 4096 bytes asked within 2000 ms' "$FFS_LOG" &&
+			grep -q 'dfu: deferred UPLOAD: dfuERROR, status 14' "$FFS_LOG"; then
+			pass dfu/upload-command-silent-stalls
+			say "  silent command: dfu-util failed after ${took} s (STALL at 2 s)"
+		else
+			fail dfu/upload-command-silent-stalls "dfu-util exited $rc after ${took} s; pipe error: $(grep -c 'LIBUSB_ERROR_PIPE' /tmp/dfu-cmd-silent.out); command gone: $(cmd_gone && echo yes || echo no); daemon's timeout line: $(grep -c 'within 2000 ms' "$FFS_LOG"), dfuERROR/errUNKNOWN: $(grep -c 'deferred UPLOAD: dfuERROR, status 14' "$FFS_LOG")"
+		fi
+
+		echo ok >"$DFU_CMD_DIR/mode"
+		cmd_upload cmd-again
+		if [ "$rc" = 0 ] && cmp -s /tmp/dfu-cmd-again.bin /tmp/dfu-expected.bin; then
+			pass dfu/upload-command-recovers
+		else
+			fail dfu/upload-command-recovers "dfu-util exited $rc; bytes equal: $(cmp -s /tmp/dfu-cmd-again.bin /tmp/dfu-expected.bin && echo yes || echo no)"
+		fi
+		wait_for 5 cmd_gone
+		# cmd_left: a process of the command (any mode) still there.
+		cmd_left() { ps | grep -e '[d]fu-produce' -e '[s]leep 60' -e '[a]wk BEGIN' -e '[s]eq 1 3000'; }
+		check dfu/upload-command-none-left "processes of the command left: $(cmd_left)" \
+			eval '! cmd_left >/dev/null'
+	else
+		fail dfu/upload-command-enumerate "the DFU gadget with an upload command did not enumerate"
 	fi
 	ffs_down 2>/dev/null
 	ffs_log
