@@ -210,6 +210,28 @@ elif ffs_available; then
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
+
+# turns_table A B A_NAME B_NAME: the medians of two sides that took turns
+# (/tmp/bench.A, /tmp/bench.B, bench_medians), B / A for each of
+# BRIDGE_TESTS, then every run in round order (/tmp/runs.A, /tmp/runs.B).
+turns_table() {
+	local t args a b r
+	printf '  %4s  %-22s %-26s %14s %14s %7s\n' test name parameters "$3" "$4" ratio
+	echo "$BRIDGE_TESTS" | while read -r t args; do
+		a=$(sed -n "s/^$t //p" "/tmp/bench.$1")
+		b=$(sed -n "s/^$t //p" "/tmp/bench.$2")
+		r=$(echo "${a%% *} ${b%% *}" |
+			awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
+		printf '  %4s  %-22s %-26s %14s %14s %7s\n' "$t" "$(tu_name "$t")" "$args" \
+			"${a:--}" "${b:--}" "${r:--}"
+	done
+	say "  all runs, $3 / $4 (MB/s, in round order):"
+	echo "$BRIDGE_TESTS" | while read -r t args; do
+		say "    t$t $(sed -n "s/^$t \([0-9.]*\) .*/\1/p" "/tmp/runs.$1" | tr '\n' ' ')/" \
+			"$(sed -n "s/^$t \([0-9.]*\) .*/\1/p" "/tmp/runs.$2" | tr '\n' ' ')"
+	done
+}
+
 # ---- the bridge personality against Gadget Zero -----------------------------
 # The same bulk endpoints (bridge-bench.conf: Gadget Zero's, same queue and
 # buffer), the data through Unix sockets to bridgepeer, which sources and
@@ -295,20 +317,7 @@ if bench_wants bridge && ffs_available; then
 	done
 	bench_medians bridge-gz
 	bench_medians bridge
-	printf '  %4s  %-22s %-26s %14s %14s %7s\n' test name parameters "Gadget Zero" bridge ratio
-	echo "$BRIDGE_TESTS" | while read -r t args; do
-		f=$(sed -n "s/^$t //p" /tmp/bench.bridge-gz)
-		b=$(sed -n "s/^$t //p" /tmp/bench.bridge)
-		r=$(echo "${f%% *} ${b%% *}" |
-			awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
-		printf '  %4s  %-22s %-26s %14s %14s %7s\n' "$t" "$(tu_name "$t")" "$args" \
-			"${f:--}" "${b:--}" "${r:--}"
-	done
-	say "  all runs, Gadget Zero / bridge (MB/s, in round order):"
-	echo "$BRIDGE_TESTS" | while read -r t args; do
-		say "    t$t $(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/runs.bridge-gz | tr '\n' ' ')/" \
-			"$(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/runs.bridge | tr '\n' ' ')"
-	done
+	turns_table bridge-gz bridge "Gadget Zero" bridge
 elif bench_wants bridge; then
 	skip bench/bridge "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
 fi
@@ -364,20 +373,7 @@ if bench_wants dmabuf && ffs_available; then
 	else
 		bench_medians dmabuf-aio
 		bench_medians dmabuf
-		printf '  %4s  %-22s %-26s %14s %14s %7s\n' test name parameters AIO DMABUF ratio
-		echo "$BRIDGE_TESTS" | while read -r t args; do
-			a=$(sed -n "s/^$t //p" /tmp/bench.dmabuf-aio)
-			d=$(sed -n "s/^$t //p" /tmp/bench.dmabuf)
-			r=$(echo "${a%% *} ${d%% *}" |
-				awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
-			printf '  %4s  %-22s %-26s %14s %14s %7s\n' "$t" "$(tu_name "$t")" "$args" \
-				"${a:--}" "${d:--}" "${r:--}"
-		done
-		say "  all runs, AIO / DMABUF (MB/s, in round order):"
-		echo "$BRIDGE_TESTS" | while read -r t args; do
-			say "    t$t $(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/runs.dmabuf-aio | tr '\n' ' ')/" \
-				"$(sed -n "s/^$t \([0-9.]*\) .*/\1/p" /tmp/runs.dmabuf | tr '\n' ' ')"
-		done
+		turns_table dmabuf-aio dmabuf AIO DMABUF
 	fi
 elif bench_wants dmabuf; then
 	skip bench/dmabuf "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
