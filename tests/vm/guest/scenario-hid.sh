@@ -34,6 +34,13 @@ hid_down() {
 }
 # The ctrl+alt+del stand-in got its SIGINT: gone, or a zombie not yet reaped.
 cad_signalled() { [ ! -e "/proc/$cad_pid/status" ] || grep -q '^State:[[:space:]]*Z' "/proc/$cad_pid/status"; }
+# cad_ready: the stand-in runs hidtool with SIGINT's default action. Until
+# it has exec'd and reset it, it is the shell's background child, which
+# ignores SIGINT: a ctrl+alt+del then would be lost, not the console's fault.
+cad_ready() {
+	grep -q '^hidtool' "/proc/$cad_pid/cmdline" 2>/dev/null &&
+		! sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$cad_pid/status" | grep -q '[2367abef]$'
+}
 hid_exited() { [ ! -e "/proc/$HID_PID/status" ] || grep -q '^State:[[:space:]]*Z' "/proc/$HID_PID/status"; }
 
 # hid_dev IFACE: the sysfs HID device (0003:1D6B:0104.N) on USB interface IFACE.
@@ -116,6 +123,7 @@ if hid_up /descriptors/hid-keyboard.conf && wait_for 10 hid_bound 0; then
 	cad=$(cat /proc/sys/kernel/ctrl-alt-del)
 	hidtool pause 600 &
 	cad_pid=$!
+	wait_for 5 cad_ready || echo "the ctrl+alt+del stand-in did not start in 5 s" | detail
 	echo 0 >/proc/sys/kernel/ctrl-alt-del
 	echo "$cad_pid" >/proc/sys/kernel/cad_pid
 	hid_expect hid/keyboard-ctrl-alt-del "$ev" "$sock" 'KEY 29 1
