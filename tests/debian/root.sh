@@ -62,7 +62,19 @@ mkdir -p "$cache/roots" "$debs"
 # The wanted packages are part of the key: a changed list rebuilds the root.
 # So is the layout's revision (layout=N), bumped when this script changes
 # what it does to a root after mmdebstrap (2: merged-/usr links).
-want=$(printf '%s\n' layout=2 "$variant" $components "$@" $extra $key ${localrepo:+local=$localrepo} | tr '\n' ' ')
+# A hook is named in the key by its file name and content, not by its path:
+# every clone (CI's is a new one each run) would otherwise make its own root.
+keyextra=""
+for a in $extra; do
+	case $a in
+	--*-hook=/*)
+		f=${a#*=}
+		[ -f "$f" ] && a="${a%%=*}=$(basename "$f"):$(sha256sum <"$f" | cut -c1-16)"
+		;;
+	esac
+	keyextra="$keyextra $a"
+done
+want=$(printf '%s\n' layout=2 "$variant" $components "$@" $keyextra $key ${localrepo:+local=$localrepo} | tr '\n' ' ')
 if [ -f "$root/$manifest" ] && [ "$(head -n 1 "$root/$manifest")" = "# $want" ]; then
 	age=$(( $(date +%s) - $(stat -c %Y "$root/$manifest") ))
 	if [ "$age" -lt "${FFS_ROOT_MAX_AGE:-21600}" ]; then
