@@ -1,5 +1,3 @@
-#include <stdio.h>
-#include <stdlib.h>
 /* SPDX-License-Identifier: MIT */
 #include "ffs/stream.h"
 
