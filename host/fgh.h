@@ -282,6 +282,7 @@ struct fgh_counters {
 	uint64_t bytes, transfers, short_transfers, errors, cancelled;
 	uint64_t packets, packet_errors, short_packets;  /* iso */
 	uint64_t empty_packets;    /* iso: zero-length (IN: the device had nothing queued) */
+	uint64_t first_empty, last_empty; /* iso: the packets' indexes from 0, when any was empty */
 	uint64_t mismatched;
 	uint64_t first_ns, last_ns;
 	struct fgh_hist latency;   /* ns, submit to complete */

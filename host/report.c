@@ -73,10 +73,15 @@ static void stream_text(FILE *out, const struct fgh_stream *s)
 		fgh_mbps(c->bytes, elapsed_ns(s)));
 	fprintf(out, "      transfers %" PRIu64 ", short %" PRIu64 ", errors %" PRIu64
 		", cancelled %" PRIu64 "\n", c->transfers, c->short_transfers, c->errors, c->cancelled);
-	if (s->iso_len)
+	if (s->iso_len) {
 		fprintf(out, "      iso packets %" PRIu64 ", errored %" PRIu64 ", short %" PRIu64
-			" (empty %" PRIu64 ")\n", c->packets, c->packet_errors, c->short_packets,
+			" (empty %" PRIu64, c->packets, c->packet_errors, c->short_packets,
 			c->empty_packets);
+		if (c->empty_packets)
+			fprintf(out, ", the first packet %" PRIu64 ", the last %" PRIu64,
+				c->first_empty, c->last_empty);
+		fputs(")\n", out);
+	}
 	if (fgh_stream_is_in(s) && s->cfg.pattern != FGH_PATTERN_NONE) {
 		fprintf(out, "      mismatched bytes %" PRIu64, c->mismatched);
 		if (s->cfg.pattern == FGH_PATTERN_SEQ)
@@ -158,6 +163,10 @@ static void stream_json(FILE *out, const struct fgh_stream *s)
 	json_u64(out, "iso_packet_errors", c->packet_errors, true);
 	json_u64(out, "iso_short_packets", c->short_packets, true);
 	json_u64(out, "iso_empty_packets", c->empty_packets, true);
+	if (c->empty_packets) {
+		json_u64(out, "iso_first_empty", c->first_empty, true);
+		json_u64(out, "iso_last_empty", c->last_empty, true);
+	}
 	json_u64(out, "mismatched_bytes", c->mismatched, true);
 	json_u64(out, "lost", q->lost, true);
 	json_u64(out, "duplicates", q->duplicates, true);

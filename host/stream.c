@@ -205,8 +205,12 @@ static void account(struct fgh_stream *s, struct libusb_transfer *t, bool count_
 		s->c.bytes += d->actual_length;
 		if (d->actual_length < d->length)
 			s->c.short_packets++;
-		if (!d->actual_length)
-			s->c.empty_packets++;
+		if (!d->actual_length) {
+			/* where: a start-up gap and a steady loss read alike as a count */
+			if (!s->c.empty_packets++)
+				s->c.first_empty = s->c.packets - 1;
+			s->c.last_empty = s->c.packets - 1;
+		}
 		if (in && d->actual_length <= s->iso_len)
 			s->c.mismatched += fgh_pattern_check(
 				&s->pat, libusb_get_iso_packet_buffer_simple(t, (unsigned)i),

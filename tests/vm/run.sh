@@ -28,7 +28,7 @@
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BENCH (bench only: the sections to run, of "kernel ffs bridge dmabuf
-# peers iso"; default all),
+# peers iso iso-curve"; default all; iso-curve boots on its own, -icount),
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_SUITE=trixie boots that Debian suite's kernel (Debian 13: 6.12) with the
 # same binaries; logs in build/vm-trixie/ (fetch.sh, dummy-hcd-iso.sh).
@@ -133,29 +133,54 @@ append="console=$console quiet panic=-1 ffs.scenario=$mode"
 # The guest gives up a little before QEMU is killed, to still report.
 [ "$tmo" -gt 30 ] && append="$append ffs.timeout=$((tmo - 15))"
 [ "$verbose" = 1 ] && append="$append ffs.verbose=1"
-if [ "$mode" = bench ] && [ -n "${FFS_BENCH:-}" ]; then
-	sections=""
-	for section in $FFS_BENCH; do
-		case $section in kernel | ffs | bridge | dmabuf | peers | iso) ;;
-		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge dmabuf peers iso)" ;;
+# The bench's sections: all but iso-curve in one boot; iso-curve in a boot of
+# its own, on a guest whose clock follows its instructions (below).
+bench_main="" bench_curve=0
+if [ "$mode" = bench ]; then
+	for section in ${FFS_BENCH:-kernel ffs bridge dmabuf peers iso iso-curve}; do
+		case $section in
+		kernel | ffs | bridge | dmabuf | peers | iso) bench_main=${bench_main:+$bench_main,}$section ;;
+		iso-curve) bench_curve=1 ;;
+		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge dmabuf peers iso iso-curve)" ;;
 		esac
-		sections=${sections:+$sections,}$section
 	done
-	append="$append ffs.bench=$sections"
+	append="$append ffs.bench=$bench_main"
 fi
 append="$append ${FFS_VM_APPEND:-}"
 bios=()
 [ -f /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
-# shellcheck disable=SC2054 # commas inside one -accel argument
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -m 1024 -smp 2
-	-nographic -no-reboot "${bios[@]}"
-	-kernel "$kernel" -initrd "$out/initramfs-$mode.cpio" -append "$append")
-if [ "$arch" = arm64 ]; then
-	# cortex-a57 rather than max: pointer authentication is slow under TCG.
-	# shellcheck disable=SC2054
-	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -accel tcg,thread=multi
-		-m 1024 -smp 2 -nographic -no-reboot
+# qemu_for ACCEL...: the QEMU command line, into qemu.
+qemu_for() {
+	qemu=(qemu-system-x86_64 "$@" -m 1024
+		-nographic -no-reboot "${bios[@]}"
 		-kernel "$kernel" -initrd "$out/initramfs-$mode.cpio" -append "$append")
+	if [ "$arch" = arm64 ]; then
+		# cortex-a57 rather than max: pointer authentication is slow under TCG.
+		qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 "$@"
+			-m 1024 -nographic -no-reboot
+			-kernel "$kernel" -initrd "$out/initramfs-$mode.cpio" -append "$append")
+	fi
+}
+# shellcheck disable=SC2054 # commas inside one -accel argument
+accel_tcg=(-accel tcg,thread=multi -smp 2)
+# The iso curve measures how shallow a queue each side streams with, which
+# is scheduling latency; under plain TCG the guest's clock is the host's, so
+# whenever the host runs QEMU late the guest's timers fire late, dummy_hcd
+# serves the missed microframes in one burst, and the curve measured the
+# host's load (isostream needed 256 requests, SourceSink 8, and the figures
+# moved from run to run). With -icount the guest's clock advances 1 ns per
+# guest instruction: a 1 GHz single-core machine on which a timer is late
+# only when the guest itself is busy, as on a board, and whose figures do
+# not depend on what else the host runs. (-icount runs one vCPU thread; in
+# QEMU 7.2 a second x86 vCPU never came up under it.) sleep=off: idle time
+# passes at once.
+# shellcheck disable=SC2054
+accel_icount=(-accel tcg -icount shift=0,sleep=off -smp 1)
+qemu_for "${accel_tcg[@]}"
+if [ "$mode" = bench ]; then
+	parts=()
+	[ -z "$bench_main" ] || parts+=("")
+	[ "$bench_curve" = 0 ] || parts+=(iso-curve)
 fi
 
 if [ "$mode" = shell ]; then
@@ -252,6 +277,10 @@ for part in "${parts[@]}"; do
 		continue
 	fi
 	[ -z "$part" ] || echo "vm: part $part"
+	if [ "$part" = iso-curve ]; then
+		append=${append/ffs.bench=$bench_main/ffs.bench=iso-curve}
+		qemu_for "${accel_icount[@]}"
+	fi
 	boot "$part"
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s)) total_r=$((total_r + r))
 	[ "$status" = 0 ] && [ "$f" = 0 ] || exit_status=1

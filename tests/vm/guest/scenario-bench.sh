@@ -7,7 +7,8 @@
 # The sections to run (run.sh passes FFS_BENCH as ffs.bench=a,b): kernel
 # (SourceSink), ffs (Gadget Zero), bridge (the bridge personality taking
 # turns with Gadget Zero), dmabuf (Gadget Zero on DMABUF taking turns with
-# it on AIO), peers (the kernel's FunctionFS examples), iso. Default: all.
+# it on AIO), peers (the kernel's FunctionFS examples), iso, iso-curve (a
+# boot of its own: run.sh). Default: all but iso-curve.
 BENCH_SECTIONS=$(sed -n 's/.*ffs\.bench=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 BENCH_SECTIONS=${BENCH_SECTIONS:-kernel ffs bridge dmabuf peers iso}
 bench_wants() { case " $BENCH_SECTIONS " in *" $1 "*) true ;; *) false ;; esac; }
@@ -476,4 +477,4 @@ else
 fi
 
 usbtest_pattern 1
-if bench_wants iso; then . /guest/iso-bench.sh; fi
+if bench_wants iso || bench_wants iso-curve; then . /guest/iso-bench.sh; fi

@@ -138,12 +138,12 @@ iso_retry() {
 		isostream_run "$1" "$2" "${3:-$ISO_SECONDS}"
 	fi
 }
-iso_retry hs-1x1024 /descriptors/isostream.conf
-iso_retry hs-2x1024 /descriptors/isostream-hb2.conf
-iso_retry hs-3x1024 /descriptors/isostream-hb3.conf
+iso_retry hs-1x1024 "$ISO_DESC/isostream.conf"
+iso_retry hs-2x1024 "$ISO_DESC/isostream-hb2.conf"
+iso_retry hs-3x1024 "$ISO_DESC/isostream-hb3.conf"
 
 section "isostream: four witnesses of a 20 s stream at 3 x 1024 B per microframe"
-iso_witnesses hs-3x1024-20s /descriptors/isostream-hb3.conf 20
+iso_witnesses hs-3x1024-20s "$ISO_DESC/isostream-hb3.conf" 20
 
 # config_hex: the device's descriptors as the host read them, hex bytes on one line.
 config_hex() { od -An -v -tx1 "/sys/bus/usb/devices/$USBDEV/descriptors" | tr -s ' \n' '  '; }
@@ -185,7 +185,7 @@ alt_read() {
 # (6.1) the daemon folds them into alt 0 and says so.
 section "isostream: alt settings (zero-bandwidth alt 0; 512 and 1024 B alts)"
 : >"$FFS_LOG"
-if ! ffs_up /descriptors/isostream-alts.conf; then
+if ! ffs_up "$ISO_DESC/isostream-alts.conf"; then
 	fail iso/alts/enumerate "isostream-alts did not enumerate"
 elif ffsgadget doctor 2>/dev/null | grep -q 'FunctionFS get_alt.* yes'; then
 	# usbtest, bound at enumeration, may have selected a streaming alt
@@ -199,7 +199,7 @@ elif ffsgadget doctor 2>/dev/null | grep -q 'FunctionFS get_alt.* yes'; then
 	ffsgadget-host ctrl 0x41 0x02 0 0 >/dev/null 2>&1 || echo "stop request failed" | detail
 	# A fourth alt setting (alt 3) cannot be selected: the daemon refuses it.
 	sed 's|^        { endpoints = (); },|        { endpoints = (); }, { }, { },|' \
-		/descriptors/isostream-alts.conf >/tmp/isostream-4alts.conf
+		"$ISO_DESC/isostream-alts.conf" >/tmp/isostream-4alts.conf
 	ffsgadget run /tmp/isostream-4alts.conf /tmp/nowhere >/tmp/iso-4alts.out 2>&1
 	rc=$?
 	detail </tmp/iso-4alts.out
@@ -218,12 +218,12 @@ ffs_down || fail iso/alts/teardown "teardown failed"
 ffs_log
 
 section "isostream: a slow source (generator throttled to 1000 packets per second)"
-sed 's/throttle = 0;/throttle = 1000;/' /descriptors/isostream.conf >/tmp/isostream-slow.conf
+sed 's/throttle = 0;/throttle = 1000;/' "$ISO_DESC/isostream.conf" >/tmp/isostream-slow.conf
 isostream_run slow-source /tmp/isostream-slow.conf 3 expect-underruns
 
 section "isostream: duplex at high speed (iso IN and OUT at once, 4 s)"
 ISO_CMD=stream
-iso_retry hs-1x1024-duplex /descriptors/isostream.conf 4
+iso_retry hs-1x1024-duplex "$ISO_DESC/isostream.conf" 4
 ISO_CMD=read
 
 # The host's queue holds about 384 ms at each speed: 48 x 64 packets at high
@@ -233,9 +233,9 @@ section "isostream: full speed (dummy_hcd reloaded with is_high_speed=0)"
 if rmmod dummy_hcd && modprobe dummy_hcd is_high_speed=0; then
 	iso_host_queue 12 32
 	ss_stream fs-1023 1
-	isostream_run fs-1023 /descriptors/isostream-fs.conf "$ISO_SECONDS"
+	isostream_run fs-1023 "$ISO_DESC/isostream-fs.conf" "$ISO_SECONDS"
 	ISO_CMD=stream
-	isostream_run fs-1023-duplex /descriptors/isostream-fs.conf 4
+	isostream_run fs-1023-duplex "$ISO_DESC/isostream-fs.conf" 4
 	ISO_CMD=read
 	iso_host_queue 48 64
 else
@@ -249,15 +249,15 @@ if rmmod dummy_hcd && modprobe dummy_hcd is_super_speed=1; then
 	check iso/super-speed/udc "the UDC does not offer super speed" \
 		grep -qx super-speed "/sys/class/udc/$(udc_name)/maximum_speed"
 	ss_stream ss-1x1024 1
-	iso_retry ss-1x1024 /descriptors/isostream.conf 4
+	iso_retry ss-1x1024 "$ISO_DESC/isostream.conf" 4
 	ISO_CMD=stream
-	iso_retry ss-1x1024-duplex /descriptors/isostream.conf 4
+	iso_retry ss-1x1024-duplex "$ISO_DESC/isostream.conf" 4
 	ISO_CMD=read
 	# Bursts of 4: the same endpoint descriptors as at high speed, only
 	# the companion differs, so the daemon must learn the speed from the
 	# UDC to size each request to 4096 bytes.
 	sed 's/interval = 1; queue = 1024;/interval = 1; queue = 1024; burst = 4;/' \
-		/descriptors/isostream.conf >/tmp/isostream-ss-burst4.conf
+		"$ISO_DESC/isostream.conf" >/tmp/isostream-ss-burst4.conf
 	# 4 KiB intervals: half the host's usual queue (192 ms), or a duplex
 	# run's transfers would pass usbfs's 16 MB cap (ffsgadget-host warns).
 	iso_host_queue 24 64
