@@ -119,7 +119,7 @@ struct fg_stream {
 	/*
 	 * The idle requests' indexes, a stack of idle_count (of depth slots):
 	 * completion pushes, submission pops, so neither scans the whole ring
-	 * (1024 requests deep for iso) for the few that came back, and the
+	 * (up to 1024 requests deep) for the few that came back, and the
 	 * buffer reused next is the one most recently touched.
 	 */
 	unsigned *idle;

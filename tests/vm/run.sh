@@ -28,7 +28,8 @@
 # "core" on arm64, where "core iso" adds the iso part),
 # FFS_VM_APPEND (extra kernel parameters), FFS_VM_VERBOSE=1, FFS_KVER,
 # FFS_BENCH (bench only: the sections to run, of "kernel ffs bridge dmabuf
-# peers iso iso-curve"; default all; iso-curve boots on its own, -icount),
+# peers iso ep0-clock iso-curve"; default all; the last two boot on their
+# own, -icount),
 # FFS_BUILD (where the project binaries are; default build/), FFS_VM_OUT.
 # FFS_SUITE=trixie boots that Debian suite's kernel (Debian 13: 6.12) with the
 # same binaries; logs in build/vm-trixie/ (fetch.sh, dummy-hcd-iso.sh).
@@ -133,15 +134,16 @@ append="console=$console quiet panic=-1 ffs.scenario=$mode"
 # The guest gives up a little before QEMU is killed, to still report.
 [ "$tmo" -gt 30 ] && append="$append ffs.timeout=$((tmo - 15))"
 [ "$verbose" = 1 ] && append="$append ffs.verbose=1"
-# The bench's sections: all but iso-curve in one boot; iso-curve in a boot of
-# its own, on a guest whose clock follows its instructions (below).
-bench_main="" bench_curve=0
+# The bench's sections: all but ep0-clock and iso-curve in one boot; those
+# two in a boot of their own, on a guest whose clock follows its
+# instructions (below).
+bench_main="" bench_clocked=""
 if [ "$mode" = bench ]; then
-	for section in ${FFS_BENCH:-kernel ffs bridge dmabuf peers iso iso-curve}; do
+	for section in ${FFS_BENCH:-kernel ffs bridge dmabuf peers iso ep0-clock iso-curve}; do
 		case $section in
 		kernel | ffs | bridge | dmabuf | peers | iso) bench_main=${bench_main:+$bench_main,}$section ;;
-		iso-curve) bench_curve=1 ;;
-		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge dmabuf peers iso iso-curve)" ;;
+		ep0-clock | iso-curve) bench_clocked=${bench_clocked:+$bench_clocked,}$section ;;
+		*) abort "FFS_BENCH: no section '$section' (kernel ffs bridge dmabuf peers iso ep0-clock iso-curve)" ;;
 		esac
 	done
 	append="$append ffs.bench=$bench_main"
@@ -180,7 +182,7 @@ qemu_for "${accel_tcg[@]}"
 if [ "$mode" = bench ]; then
 	parts=()
 	[ -z "$bench_main" ] || parts+=("")
-	[ "$bench_curve" = 0 ] || parts+=(iso-curve)
+	[ -z "$bench_clocked" ] || parts+=(clocked)
 fi
 
 if [ "$mode" = shell ]; then
@@ -277,8 +279,8 @@ for part in "${parts[@]}"; do
 		continue
 	fi
 	[ -z "$part" ] || echo "vm: part $part"
-	if [ "$part" = iso-curve ]; then
-		append=${append/ffs.bench=$bench_main/ffs.bench=iso-curve}
+	if [ "$part" = clocked ]; then
+		append=${append/ffs.bench=$bench_main/ffs.bench=$bench_clocked}
 		qemu_for "${accel_icount[@]}"
 	fi
 	boot "$part"

@@ -7,8 +7,9 @@
 # The sections to run (run.sh passes FFS_BENCH as ffs.bench=a,b): kernel
 # (SourceSink), ffs (Gadget Zero), bridge (the bridge personality taking
 # turns with Gadget Zero), dmabuf (Gadget Zero on DMABUF taking turns with
-# it on AIO), peers (the kernel's FunctionFS examples), iso, iso-curve (a
-# boot of its own: run.sh). Default: all but iso-curve.
+# it on AIO), peers (the kernel's FunctionFS examples), iso; iso-curve and
+# ep0-clock run in a boot of their own (run.sh: -icount). Default: all but
+# those two.
 BENCH_SECTIONS=$(sed -n 's/.*ffs\.bench=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 BENCH_SECTIONS=${BENCH_SECTIONS:-kernel ffs bridge dmabuf peers iso}
 bench_wants() { case " $BENCH_SECTIONS " in *" $1 "*) true ;; *) false ;; esac; }
@@ -97,6 +98,21 @@ ep0_latency() {
 	awk '{ a[NR] = $1 } END { if (NR > 0) printf "%s %s %d\n",
 		a[int((NR + 1) / 2)], a[int(NR * 0.99 + 0.999)], NR }' /tmp/ep0lat.raw \
 		>"/tmp/ep0lat.$label"
+}
+
+# ep0_latency_say [TAIL]: the three sides' figures from /tmp/ep0lat.*.
+ep0_latency_say() {
+	local k50 k99 kn f50 f99 fn g50 g99 gn
+	read -r k50 k99 kn <"/tmp/ep0lat.kernel" || k50=""
+	read -r f50 f99 fn <"/tmp/ep0lat.ffs" || f50=""
+	read -r g50 g99 gn <"/tmp/ep0lat.ffs-rt" || g50=""
+	say "  ep0 answer latency (SETUP reaching the function -> answer queued to the UDC,"
+	say "  ftrace, test 14): kernel p50 ${k50:--} p99 ${k99:--} us (${kn:-0} setups)," \
+		"ffsgadget p50 ${f50:--} p99 ${f99:--} us (${fn:-0}); p50 ratio" \
+		"$(echo "${k50:-} ${f50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')${1:-}"
+	say "  ffsgadget in real-time mode (--realtime fifo:50): p50 ${g50:--} p99 ${g99:--} us" \
+		"(${gn:-0} setups); p50 ratio to the kernel" \
+		"$(echo "${k50:-} ${g50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')"
 }
 
 # bench_side LABEL: runs BENCH_TESTS on the enumerated device; appends
@@ -194,19 +210,9 @@ elif ffs_available; then
 		done
 		say "  hcd runs/xfer: dummy_hcd timer runs per transfer (one extra, untimed run"
 		say "  each); a transfer that needs more runs waits ~125 us (TCG: ~200) per run."
-		read -r k50 k99 kn <"/tmp/ep0lat.kernel" || k50=""
-		read -r f50 f99 fn <"/tmp/ep0lat.ffs" || f50=""
 		r14=$(sed -n 's/^14 \([0-9.]*\) .*/\1/p' /tmp/bench.kernel /tmp/bench.ffs | tr '\n' ' ' |
 			awk 'NF == 2 && $1 > 0 { printf "%.2f", $2 / $1 }')
-		say "  ep0 answer latency (SETUP reaching the function -> answer queued to the UDC,"
-		say "  ftrace, test 14): kernel p50 ${k50:--} p99 ${k99:--} us (${kn:-0} setups)," \
-			"ffsgadget p50 ${f50:--} p99 ${f99:--} us (${fn:-0}); p50 ratio" \
-			"$(echo "${k50:-} ${f50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')" \
-			"; test 14 throughput ratio ffsgadget/kernel ${r14:--}"
-		read -r g50 g99 gn <"/tmp/ep0lat.ffs-rt" || g50=""
-		say "  ffsgadget in real-time mode (--realtime fifo:50): p50 ${g50:--} p99 ${g99:--} us" \
-			"(${gn:-0} setups); p50 ratio to the kernel" \
-			"$(echo "${k50:-} ${g50:-}" | awk 'NF == 2 && $1 > 0 { printf "%.1f", $2 / $1 }')"
+		ep0_latency_say "; test 14 throughput ratio ffsgadget/kernel ${r14:--}"
 	fi
 else
 	skip bench/ffs "build/ffsgadget or descriptors/gadget-zero.conf not in the image"
@@ -474,6 +480,36 @@ elif command -v ffs-test >/dev/null; then
 	say "  (MB/s or req/s as above; f/peer: ffsgadget / the best peer that served the test)"
 else
 	skip bench/peers "the kernel's FunctionFS examples are not in the image (fetch.sh builds them on x86)"
+fi
+
+# ep0-clock (the -icount boot, run.sh): the same control path latency on a
+# guest whose clock follows its instructions: what the path costs on one
+# 1 GHz CPU, with no host scheduling in the figure.
+if bench_wants ep0-clock; then
+	section "bench: ep0 answer latency on the instruction clock (one CPU, 1 ns an instruction)"
+	: >/tmp/ep0lat.kernel
+	: >/tmp/ep0lat.ffs
+	: >/tmp/ep0lat.ffs-rt
+	if gadget_up -a SourceSink.0/pattern=0 SourceSink.0 && wait_enum 10; then
+		ep0_latency kernel sourcesink_setup
+	fi
+	gadget_down || fail bench/ep0-clock-teardown "gadget-down.sh failed"
+	if ffs_available && ffs_up "$(ffs_conf_zeros)"; then
+		ep0_latency ffs ffs_func_setup
+	fi
+	ffs_down || fail bench/ep0-clock-teardown "teardown failed"
+	ffs_log
+	if ffs_available && ffs_up "$(ffs_conf_zeros)" --realtime fifo:50; then
+		ep0_latency ffs-rt ffs_func_setup
+	fi
+	ffs_down || fail bench/ep0-clock-teardown "teardown failed"
+	ffs_log
+	ep0_latency_say
+	if [ -s /tmp/ep0lat.kernel ] && [ -s /tmp/ep0lat.ffs ] && [ -s /tmp/ep0lat.ffs-rt ]; then
+		pass bench/ep0-clock
+	else
+		fail bench/ep0-clock "a side's latency was not measured (tracing, enumeration: see the log)"
+	fi
 fi
 
 usbtest_pattern 1
