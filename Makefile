@@ -8,8 +8,9 @@
 #   make bench      throughput ratios against the in-kernel SourceSink, the iso zero-loss
 #                   curve over queue depths, ep0 answer latency, iso instructions per packet,
 #                   the bridge against Gadget Zero, Gadget Zero on DMABUF against AIO;
-#                   FFS_BENCH="bridge" (kernel ffs bridge dmabuf peers iso) runs only
-#                   those sections (tests/vm/README.md)
+#                   FFS_BENCH="bridge" (kernel ffs bridge dmabuf peers iso ep0-clock
+#                   iso-curve) runs only those sections; the last two boot a guest of
+#                   their own whose clock follows its instructions (tests/vm/README.md)
 #   make SAN=1 ...  the same with ASan + UBSan (into build-san/)
 #   make install    PREFIX=/usr/local DESTDIR=
 
