@@ -104,6 +104,9 @@ static void cancelled_empties_before_data_count(void **state)
 	fgh_stream_account(&s, t);
 	assert_int_equal(s.c.packets, PACKETS + 4);
 	assert_int_equal(s.c.empty_packets, 1);
+	/* where it fell: the second transfer's packet 1, counted from the stream's first */
+	assert_int_equal(s.c.first_empty, PACKETS + 1);
+	assert_int_equal(s.c.last_empty, PACKETS + 1);
 	assert_int_equal(s.pat.seq.received, PACKETS + 3);
 	assert_int_equal(s.pat.seq.lost, 0);
 	fgh_pattern_free(&s.pat);
