@@ -167,6 +167,25 @@ static void count_out(void *st, const struct fg_ep_info *ep, const uint8_t *buf,
 	consumed++;
 }
 
+/* One enabled stream of one request, in flight on PATH. */
+static void one_request_in_flight(struct fg_stream *s, struct fg_request *r,
+				  const struct fg_endpoint *ep, unsigned *idle,
+				  enum fg_stream_path path)
+{
+	memset(s, 0, sizeof(*s));
+	memset(r, 0, sizeof(*r));
+	s->info.desc = ep;
+	s->depth = 1;
+	s->reqs = r;
+	s->idle = idle;
+	s->in_flight = 1;
+	s->enabled = true;
+	s->path = path;
+	r->stream = s;
+	r->in_flight = true;
+	r->sync_fd = -1;
+}
+
 static void out_completion_is_lengthless(void **state)
 {
 	static const struct fg_personality counting = { .name = "c", .consume_out = count_out,
@@ -178,20 +197,9 @@ static void out_completion_is_lengthless(void **state)
 	uint8_t buf[64];
 
 	(void)state;
-	memset(&s, 0, sizeof(s));
-	memset(&r, 0, sizeof(r));
-	s.info.desc = &ep;
-	s.depth = 1;
-	s.reqs = &r;
-	s.idle = idle;
-	s.in_flight = 1;
-	s.enabled = true;
-	s.path = FG_PATH_DMABUF;
-	r.stream = &s;
+	one_request_in_flight(&s, &r, &ep, idle, FG_PATH_DMABUF);
 	r.buf = buf;
 	r.len = sizeof(buf);
-	r.in_flight = true;
-	r.sync_fd = -1;
 	consumed = 0;
 	/* No sync_file (the export failed): the fence's signal reads as success. */
 	assert_int_equal(fg_stream_dmabuf_complete(&r, &counting, NULL), 0);
@@ -229,18 +237,7 @@ static void shutdown_stops_dmabuf_stream(void **state)
 
 	(void)state;
 	for (int path = FG_PATH_AIO; path <= FG_PATH_DMABUF; path++) {
-		memset(&s, 0, sizeof(s));
-		memset(&r, 0, sizeof(r));
-		s.info.desc = &ep;
-		s.depth = 1;
-		s.reqs = &r;
-		s.idle = idle;
-		s.in_flight = 1;
-		s.enabled = true;
-		s.path = (enum fg_stream_path)path;
-		r.stream = &s;
-		r.in_flight = true;
-		r.sync_fd = -1;
+		one_request_in_flight(&s, &r, &ep, idle, (enum fg_stream_path)path);
 		fg_stream_complete(&r, -ESHUTDOWN, &sink, NULL);
 		assert_int_equal(s.stats.cancelled, 1);
 		assert_int_equal(s.stats.ep.errors, 0);
